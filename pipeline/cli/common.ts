@@ -1,0 +1,72 @@
+/** Options and printing shared by the `mlops` subcommands. */
+import { Option, type Command } from 'commander';
+import { relative } from 'node:path';
+import { PipelineError } from '../errors.js';
+import { fmt } from '../report/markdown.js';
+import type { MetricsFile } from '../report/metrics-file.js';
+import { BACKENDS, type BackendName } from '../train/backend.js';
+
+export interface CommonOptions {
+  config: string;
+  set: string[];
+  backend?: BackendName;
+  quiet?: boolean;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function backendOption(): Option {
+  return new Option('--backend <name>', 'TensorFlow.js backend to prefer').choices(BACKENDS);
+}
+
+/** --config, --set, --backend and --quiet, as every pipeline stage takes them. */
+export function withCommon(command: Command): Command {
+  return command
+    .option('-c, --config <file>', 'pipeline definition', 'mlops.yaml')
+    .option(
+      '--set <key.path=value>',
+      'override a config key (repeatable), e.g. model.epochs=50',
+      collect,
+      [],
+    )
+    .addOption(backendOption())
+    .option('-q, --quiet', 'print only the result');
+}
+
+/** A path as the user would type it from here. */
+export function show(path: string): string {
+  return relative(process.cwd(), path) || path;
+}
+
+export function say(stage: string, text: string): void {
+  process.stderr.write(`${stage.padEnd(9)}${text}\n`);
+}
+
+export function printGates(result: MetricsFile): void {
+  for (const g of result.gates) {
+    const mark = g.skipped ? '⚪' : g.passed ? '✅' : '❌';
+    const detail = g.skipped
+      ? `skipped: ${g.skipped}`
+      : `value ${fmt(g.value)}, bound ${fmt(g.bound)}`;
+    say('gate', `${mark} ${g.name} (${detail})`);
+  }
+}
+
+export function printMetrics(result: MetricsFile): void {
+  const headline = Object.entries(result.metrics).filter(([k]) => !k.includes('.'));
+  say(
+    'evaluate',
+    `test split, ${result.rows} rows: ${headline.map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`,
+  );
+}
+
+/** A failed gate ends the command with exit status 1, naming the gates. */
+export function failOnGates(result: MetricsFile): void {
+  if (result.passed === false) {
+    const failed = result.gates.filter((g) => !g.passed).map((g) => g.name);
+    throw new PipelineError(
+      'gate',
+      `${failed.length} gate${failed.length === 1 ? '' : 's'} failed: ${failed.join('; ')}`,
+    );
+  }
+}

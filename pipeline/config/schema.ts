@@ -1,0 +1,236 @@
+/**
+ * The pipeline definition, `mlops.yaml`, as one zod schema. Every type of the
+ * config comes from here (z.infer), and so does the JSON Schema editors use.
+ * Messages are written as what was expected; the loader adds what was found.
+ */
+import { z } from 'zod';
+import { isKnownMetric, metricNames } from './metrics.js';
+
+const positiveInt = (what = 'a positive integer') =>
+  z.int({ error: `expected ${what}` }).positive({ error: `expected ${what}` });
+const fraction = z
+  .number({ error: 'expected a number between 0 and 1' })
+  .gt(0, { error: 'expected a number between 0 and 1' })
+  .lt(1, { error: 'expected a number between 0 and 1' });
+const columnName = z
+  .string({ error: 'expected a column name' })
+  .min(1, { error: 'expected a column name' });
+
+export const FeatureSchema = z
+  .strictObject({
+    name: columnName.describe('Column name, exactly as in the data file.'),
+    type: z.enum(['numeric', 'categorical']).describe('How the column is fed to the model.'),
+    min: z.number().optional().describe('Contract: smallest allowed value (numeric).'),
+    max: z.number().optional().describe('Contract: largest allowed value (numeric).'),
+    categories: z
+      .array(z.string())
+      .min(1)
+      .optional()
+      .describe('Contract: the allowed values (categorical).'),
+  })
+  .describe('One input column of the model.');
+
+export const DataSchema = z
+  .strictObject({
+    pointer: z
+      .string()
+      .min(1)
+      .default('data.dvc')
+      .describe('The DVC pointer file of the dataset, relative to this file.'),
+    format: z
+      .enum(['csv', 'json', 'parquet'])
+      .optional()
+      .describe('File format; taken from the file extension when omitted.'),
+    target: columnName.describe('The column the model predicts.'),
+    id: columnName
+      .optional()
+      .describe('A unique row id; rows are then split by a hash of it, so they keep their split.'),
+    features: z.array(FeatureSchema).min(1, { error: 'expected at least one feature' }),
+    allow_missing: z
+      .array(columnName)
+      .default([])
+      .describe('Columns that may have missing values (imputed from the training rows).'),
+    on_violation: z
+      .enum(['fail', 'drop'])
+      .default('fail')
+      .describe('What a data contract violation does: fail the run, or drop the rows and report.'),
+  })
+  .describe('Where the data is and what its columns mean.');
+
+export const SplitSchema = z
+  .strictObject({
+    test: fraction.default(0.2).describe('Fraction of rows held out for the test metrics.'),
+    validation: fraction.default(0.1).describe('Fraction used for early stopping and search.'),
+    seed: z
+      .int({ error: 'expected a non-negative integer' })
+      .nonnegative({ error: 'expected a non-negative integer' })
+      .default(42)
+      .describe('Seed of the split, the weight initialisation and the batch order.'),
+  })
+  .describe('How rows are divided into train, validation and test.');
+
+export const ModelSchema = z
+  .strictObject({
+    task: z.enum(['classification', 'regression']),
+    kind: z
+      .enum(['linear', 'mlp'])
+      .default('mlp')
+      .describe('linear: no hidden layer; mlp: the hidden layers below.'),
+    layers: z.array(positiveInt()).default([32]).describe('Units of each hidden layer (mlp only).'),
+    activation: z.enum(['relu', 'tanh', 'sigmoid', 'elu', 'selu', 'swish', 'gelu']).default('relu'),
+    dropout: z
+      .number({ error: 'expected a number from 0 to below 1' })
+      .min(0, { error: 'expected a number from 0 to below 1' })
+      .lt(1, { error: 'expected a number from 0 to below 1' })
+      .default(0)
+      .describe('Dropout rate after each hidden layer.'),
+    optimizer: z.enum(['adam', 'sgd', 'rmsprop', 'adagrad']).default('adam'),
+    learning_rate: z
+      .number({ error: 'expected a positive number' })
+      .positive({ error: 'expected a positive number' })
+      .default(0.01),
+    epochs: positiveInt().default(100),
+    batch_size: positiveInt().default(32),
+    patience: z
+      .int({ error: 'expected a non-negative integer' })
+      .nonnegative({ error: 'expected a non-negative integer' })
+      .default(10)
+      .describe('Epochs without a better validation loss before training stops; 0 never stops.'),
+  })
+  .describe('The model and how it is trained.');
+
+export const MODEL_KEYS = Object.keys(ModelSchema.shape) as (keyof typeof ModelSchema.shape)[];
+
+export const SearchSchema = z
+  .strictObject({
+    method: z.enum(['grid', 'random']).default('grid'),
+    trials: positiveInt().default(10).describe('Most trials to run.'),
+    metric: z
+      .string()
+      .default('val_loss')
+      .describe('Validation metric to optimise: val_loss or any metric of the task.'),
+    space: z
+      .record(z.string(), z.array(z.unknown()).min(1, { error: 'expected a non-empty list' }))
+      .describe('Model keys and the values to try for each.'),
+  })
+  .describe('Hyper-parameter search, scored on the validation split.');
+
+export const GateSchema = z
+  .strictObject({
+    min: z.number().optional().describe('The metric must be at least this.'),
+    max: z.number().optional().describe('The metric must be at most this.'),
+    max_drop: z
+      .number()
+      .nonnegative()
+      .optional()
+      .describe('Against the baseline: the metric may fall by at most this.'),
+    max_rise: z
+      .number()
+      .nonnegative()
+      .optional()
+      .describe('Against the baseline: the metric may rise by at most this.'),
+  })
+  .refine((g) => Object.values(g).some((v) => v !== undefined), {
+    error: 'expected at least one of min, max, max_drop, max_rise',
+  });
+
+export const ConfigSchema = z
+  .strictObject({
+    name: z.string().min(1).default('model').describe('Name of the pipeline, shown in reports.'),
+    data: DataSchema,
+    split: SplitSchema.default({ test: 0.2, validation: 0.1, seed: 42 }),
+    model: ModelSchema,
+    search: SearchSchema.optional(),
+    gates: z
+      .record(z.string(), GateSchema)
+      .default({})
+      .describe('Bounds on test metrics, keyed by metric name.'),
+  })
+  .superRefine((config, ctx) => {
+    const { data, split, model, search, gates } = config;
+    const seen = new Map<string, number>();
+    data.features.forEach((f, i) => {
+      if (f.name === data.target)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['data', 'features', i, 'name'],
+          message: `"${f.name}" is the target and cannot also be a feature`,
+        });
+      if (seen.has(f.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['data', 'features', i, 'name'],
+          message: `"${f.name}" is listed twice (also at data.features[${seen.get(f.name)}])`,
+        });
+      seen.set(f.name, i);
+    });
+    if (split.test + split.validation >= 0.9)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['split'],
+        message: `test + validation is ${split.test + split.validation}; expected less than 0.9, to leave rows to train on`,
+      });
+    const task = model.task;
+    for (const name of Object.keys(gates)) {
+      if (!isKnownMetric(task, name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['gates', name],
+          message: `unknown metric for ${task}; expected one of ${metricNames(task).join(', ')}${task === 'classification' ? ', precision.<class>, recall.<class>' : ''}`,
+        });
+    }
+    if (search) {
+      if (search.metric !== 'val_loss' && !metricNames(task).includes(search.metric))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['search', 'metric'],
+          message: `expected val_loss or one of ${metricNames(task).join(', ')}, got "${search.metric}"`,
+        });
+      for (const [key, values] of Object.entries(search.space)) {
+        if (key === 'task') {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['search', 'space', key],
+            message: 'the task cannot be searched',
+          });
+          continue;
+        }
+        if (!(MODEL_KEYS as string[]).includes(key)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['search', 'space', key],
+            message: `unknown model key; expected one of ${MODEL_KEYS.filter((k) => k !== 'task').join(', ')}`,
+          });
+          continue;
+        }
+        values.forEach((value, i) => {
+          const fieldSchema = ModelSchema.shape[key as keyof typeof ModelSchema.shape];
+          const result = fieldSchema.safeParse(value);
+          if (!result.success)
+            ctx.addIssue({
+              code: 'custom',
+              path: ['search', 'space', key, i],
+              message: `${result.error.issues[0]?.message ?? 'invalid value'}, got ${JSON.stringify(value)}`,
+            });
+        });
+      }
+    }
+  });
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+export type DataConfig = Config['data'];
+export type Feature = z.infer<typeof FeatureSchema>;
+export type ModelConfig = Config['model'];
+export type SearchConfig = z.infer<typeof SearchSchema>;
+export type Gate = z.infer<typeof GateSchema>;
+
+/** The JSON Schema of mlops.yaml, for editors (written to mlops.schema.json). */
+export function configJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(ConfigSchema, { io: 'input', unrepresentable: 'any' });
+  return {
+    ...schema,
+    title: 'mlops.yaml',
+    description: 'The pipeline definition of an mlops-pipeline repository.',
+  };
+}

@@ -1,0 +1,109 @@
+/**
+ * The dataset a pipeline trains on: the file its DVC pointer names, checked
+ * against the pointer's md5, loaded into typed columns and held to the contract.
+ */
+import { stat } from 'node:fs/promises';
+import { relative, resolve } from 'node:path';
+import type { LoadedConfig } from '../config/load.js';
+import { PipelineError } from '../errors.js';
+import { md5File } from '../util/hash.js';
+import { enforceContract, type ContractReport } from './contract.js';
+import { readPointer } from './dvc/pointer.js';
+import { formatOf, loadTable, type ColumnRequest } from './load.js';
+import { column, type DataFormat, type Table } from './table.js';
+
+export interface DataSource {
+  /** Path of the data file relative to the config folder. */
+  path: string;
+  /** Path of the pointer relative to the config folder. */
+  pointer: string;
+  md5: string;
+  size: number;
+  format: DataFormat;
+  /** Rows in the file, before the contract and unlabelled rows took any out. */
+  rowsRead: number;
+}
+
+export interface Dataset {
+  table: Table;
+  source: DataSource;
+  contract: ContractReport;
+  /** Sorted class labels (classification only). */
+  classes: string[];
+}
+
+export async function readDataset({ config, dir }: LoadedConfig): Promise<Dataset> {
+  const { data, model } = config;
+  const pointerPath = resolve(dir, data.pointer);
+  const pointer = await readPointer(pointerPath);
+  const label = relative(dir, pointer.dataPath) || pointer.dataPath;
+  let size: number;
+  try {
+    const info = await stat(pointer.dataPath);
+    if (!info.isFile())
+      throw new PipelineError('data', `${label}: is a directory; the pipeline reads one file`);
+    size = info.size;
+  } catch (error) {
+    if (error instanceof PipelineError) throw error;
+    throw new PipelineError('data', `${label}: missing (named by ${data.pointer})`, {
+      hint: 'Fetch it with `mlops data pull`.',
+    });
+  }
+  const md5 = await md5File(pointer.dataPath);
+  if (md5 !== pointer.out.md5) {
+    throw new PipelineError(
+      'data',
+      `${label}: its md5 is ${md5} but ${data.pointer} records ${pointer.out.md5}`,
+      {
+        hint: `Record the new data with \`mlops data add ${label}\`, or restore it with \`mlops data pull\`.`,
+      },
+    );
+  }
+  const format = formatOf(pointer.dataPath, data.format);
+  const requests: ColumnRequest[] = data.features.map((f) => ({ name: f.name, type: f.type }));
+  requests.push({
+    name: data.target,
+    type: model.task === 'regression' ? 'numeric' : 'categorical',
+  });
+  if (data.id && !requests.some((r) => r.name === data.id))
+    requests.push({ name: data.id, type: 'categorical' });
+  const loaded = await loadTable(pointer.dataPath, format, requests, label);
+  if (loaded.table.rowCount === 0)
+    throw new PipelineError('data', `${label}: has no rows`, {
+      hint: 'An empty dataset cannot be trained on; check the file the pointer names.',
+    });
+  const { table, report } = enforceContract(
+    loaded.table,
+    data,
+    model.task,
+    loaded.typeViolations,
+    label,
+  );
+  if (table.rowCount === 0)
+    throw new PipelineError('data', `${label}: no rows are left after the contract and unlabelled rows`);
+
+  let classes: string[] = [];
+  if (model.task === 'classification') {
+    const target = column(table, data.target);
+    classes = [...new Set(target.values as (string | null)[])].filter((c): c is string => c !== null).sort();
+    if (classes.length < 2)
+      throw new PipelineError(
+        'data',
+        `${label}: target "${data.target}" has a single class (${JSON.stringify(classes[0])}); classification needs at least two`,
+        { hint: 'Check the target column, or use task: regression for a numeric target.' },
+      );
+  }
+  return {
+    table,
+    source: {
+      path: label,
+      pointer: relative(dir, pointerPath),
+      md5,
+      size,
+      format,
+      rowsRead: loaded.table.rowCount,
+    },
+    contract: report,
+    classes,
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * DVC 3 pointer files (`data.dvc`): the `outs` list with md5, size, hash and path.
+ * Fields we do not use are kept as they are, so a file we rewrite stays DVC's.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { PipelineError } from '../../errors.js';
+
+export const DvcOutSchema = z.looseObject({
+  md5: z.string().regex(/^[0-9a-f]{32}(\.dir)?$/, 'expected an md5 hex digest'),
+  size: z.number().int().nonnegative().optional(),
+  nfiles: z.number().int().nonnegative().optional(),
+  hash: z.string().optional(),
+  path: z.string().min(1),
+});
+
+export const DvcFileSchema = z.looseObject({
+  outs: z.array(DvcOutSchema).min(1),
+});
+
+export type DvcOut = z.infer<typeof DvcOutSchema>;
+export type DvcFile = z.infer<typeof DvcFileSchema>;
+
+export interface Pointer {
+  /** Absolute path of the .dvc file. */
+  file: string;
+  out: DvcOut;
+  /** Absolute path of the data the pointer names. */
+  dataPath: string;
+}
+
+export async function readPointer(file: string): Promise<Pointer> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new PipelineError('data', `${file}: cannot read the data pointer (${(error as NodeJS.ErrnoException).code})`, {
+      hint: 'Point data.pointer in mlops.yaml at a .dvc file, or create one with `mlops data add PATH`.',
+      cause: error,
+    });
+  }
+  let parsed: unknown;
+  try {
+    parsed = parse(text);
+  } catch (error) {
+    throw new PipelineError('data', `${file}: not valid YAML (${(error as Error).message.split('\n')[0]})`);
+  }
+  const result = DvcFileSchema.safeParse(parsed);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new PipelineError('data', `${file}: ${issue.path.join('.') || 'outs'}: ${issue.message}`, {
+      hint: 'A DVC 3 pointer has `outs: [{md5, size, hash: md5, path}]`.',
+    });
+  }
+  if (result.data.outs.length > 1)
+    throw new PipelineError('data', `${file}: has ${result.data.outs.length} outs; the pipeline reads one dataset`);
+  const out = result.data.outs[0]!;
+  return { file, out, dataPath: resolve(dirname(file), out.path) };
+}

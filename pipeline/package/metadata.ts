@@ -1,0 +1,67 @@
+/** metadata.json beside a saved model: what it is, how well it did, where it came from. */
+import { z } from 'zod';
+
+export const EpochLogSchema = z.object({
+  epoch: z.number(),
+  loss: z.number(),
+  val_loss: z.number(),
+});
+
+export const LineageSchema = z.object({
+  git_commit: z.string().nullable(),
+  git_dirty: z.boolean().nullable(),
+  data_path: z.string(),
+  data_md5: z.string(),
+  config_hash: z.string(),
+  code_hash: z.string(),
+  backend: z.string(),
+  seed: z.number(),
+  tfjs_version: z.string(),
+  node_version: z.string(),
+  /** Seconds per stage. */
+  timings: z.record(z.string(), z.number()),
+});
+
+export const MetadataSchema = z.object({
+  format: z.literal('mlops-model/1'),
+  name: z.string(),
+  model_version: z.string(),
+  task: z.enum(['classification', 'regression']),
+  created_at: z.string(),
+  features: z.array(z.object({ name: z.string(), type: z.enum(['numeric', 'categorical']) })),
+  target: z.object({ name: z.string(), classes: z.array(z.string()).optional() }),
+  params: z.record(z.string(), z.unknown()),
+  training: z.object({
+    history: z.array(EpochLogSchema),
+    best_epoch: z.number(),
+    stopped_early: z.boolean(),
+    seconds: z.number(),
+    samples_per_second: z.number(),
+    rows: z.object({ train: z.number(), validation: z.number(), test: z.number() }),
+    trials: z.array(
+      z.object({
+        trial: z.number(),
+        params: z.record(z.string(), z.unknown()),
+        metric: z.string(),
+        score: z.number(),
+        best_epoch: z.number(),
+        epochs_run: z.number(),
+        seconds: z.number(),
+      }),
+    ),
+  }),
+  data: z.object({
+    path: z.string(),
+    rows_read: z.number(),
+    dropped_rows: z.number(),
+    unlabelled_rows: z.number(),
+    violations: z.array(z.string()),
+  }),
+  validation_metrics: z.record(z.string(), z.number()),
+  /** Test-split metrics; null until the model is evaluated. */
+  metrics: z.record(z.string(), z.number()).nullable(),
+  lineage: LineageSchema,
+});
+
+export type Metadata = z.infer<typeof MetadataSchema>;
+export type Lineage = z.infer<typeof LineageSchema>;

@@ -1,0 +1,251 @@
+/**
+ * reports/report.md: the verdict first, then metrics against the baseline,
+ * the gates, the charts and the lineage. The same text is the PR comment and
+ * the job summary.
+ */
+import { higherIsBetter } from '../config/metrics.js';
+import type { Metadata } from '../package/metadata.js';
+import type { MetricsFile } from './metrics-file.js';
+import { barChart, downsample, lineChart } from './mermaid.js';
+
+/** Marks the one report comment on a pull request, so it is updated, never repeated. */
+export const REPORT_MARKER = '<!-- mlops-report -->';
+
+export interface ReportSection {
+  title: string;
+  markdown: string;
+}
+
+export interface ReportInput {
+  result: MetricsFile;
+  metadata: Metadata;
+  baseline?: { model_version?: string | undefined; metrics: Record<string, number> };
+  /** Sections other stages add: benchmark, data changes. */
+  sections?: readonly ReportSection[];
+}
+
+export function fmt(x: number | null | undefined, digits = 4): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return '–';
+  if (Number.isInteger(x) && Math.abs(x) >= 1) return String(x);
+  return x.toFixed(digits);
+}
+
+function signed(x: number): string {
+  return `${x >= 0 ? '+' : '−'}${fmt(Math.abs(x))}`;
+}
+
+function row(cells: readonly string[]): string {
+  return `| ${cells.map((c) => c.replaceAll('|', '\\|')).join(' | ')} |`;
+}
+
+function table(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  align?: string,
+): string {
+  return [
+    row(header),
+    align ?? row(header.map((_, i) => (i === 0 ? '---' : '---:'))),
+    ...rows.map(row),
+  ].join('\n');
+}
+
+function verdict(result: MetricsFile): string {
+  if (result.passed === null) return `## ⚪ ${result.name}: gates not checked`;
+  const failed = result.gates.filter((g) => !g.passed);
+  if (!failed.length) return `## ✅ ${result.name}: all ${result.gates.length} gates passed`;
+  return `## ❌ ${result.name}: ${failed.length} of ${result.gates.length} gates failed: ${failed.map((g) => `\`${g.name}\``).join(', ')}`;
+}
+
+function metricsSection(result: MetricsFile, baseline?: ReportInput['baseline']): string {
+  const headline = Object.keys(result.metrics).filter((m) => !m.includes('.'));
+  const rows = headline.map((name) => {
+    const value = result.metrics[name]!;
+    const base = baseline?.metrics[name];
+    if (base === undefined) return [name, fmt(value), '–', '–'];
+    const delta = value - base;
+    const better = higherIsBetter(name) ? delta > 1e-12 : delta < -1e-12;
+    const worse = higherIsBetter(name) ? delta < -1e-12 : delta > 1e-12;
+    return [name, fmt(value), fmt(base), `${signed(delta)} ${better ? '🟢' : worse ? '🔴' : '⚪'}`];
+  });
+  const baselineNote = baseline
+    ? `Baseline: production model${baseline.model_version ? ` \`${baseline.model_version}\`` : ''}.`
+    : 'No production baseline yet: deltas appear once a model is in production.';
+  return [
+    `### Metrics (test split, ${result.rows} rows)`,
+    '',
+    table(['Metric', 'This model', 'Baseline', 'Δ'], rows),
+    '',
+    baselineNote,
+  ].join('\n');
+}
+
+function gatesSection(result: MetricsFile): string {
+  if (!result.gates.length) return '### Gates\n\nNo gates are configured in mlops.yaml.';
+  const rows = result.gates.map((g) => [
+    g.name,
+    fmt(g.value),
+    g.bound === null
+      ? '–'
+      : `${g.kind === 'min' || g.kind === 'max_drop' ? '≥' : '≤'} ${fmt(g.bound)}`,
+    g.skipped ? `⚪ skipped (${g.skipped})` : g.passed ? '✅ pass' : '❌ fail',
+  ]);
+  return ['### Gates', '', table(['Gate', 'Value', 'Bound', 'Result'], rows)].join('\n');
+}
+
+function learningCurve(metadata: Metadata): string {
+  const history = downsample(metadata.training.history, 40);
+  if (!history.length) return '';
+  const t = metadata.training;
+  return [
+    '### Learning curve',
+    '',
+    lineChart({
+      title: 'Loss per epoch: training, then validation',
+      xLabel: 'epoch',
+      x: history.map((h) => h.epoch),
+      yLabel: 'loss',
+      lines: [{ values: history.map((h) => h.loss) }, { values: history.map((h) => h.val_loss) }],
+    }),
+    '',
+    `Trained ${t.history.length} epochs${t.stopped_early ? ' (stopped early)' : ''}; kept the weights of epoch ${t.best_epoch} (validation loss ${fmt(t.history[t.best_epoch - 1]?.val_loss)}).`,
+    '',
+    '<details><summary>Loss per epoch</summary>',
+    '',
+    table(
+      ['Epoch', 'Training loss', 'Validation loss'],
+      t.history.map((h) => [String(h.epoch), fmt(h.loss), fmt(h.val_loss)]),
+    ),
+    '',
+    '</details>',
+  ].join('\n');
+}
+
+function confusionSection(result: MetricsFile): string {
+  const { confusion, classes } = result;
+  if (!confusion || !classes) return '';
+  const matrix = table(
+    ['true ↓ / predicted →', ...classes],
+    confusion.map((r, i) => [classes[i]!, ...r.map((v, j) => (i === j ? `**${v}**` : String(v)))]),
+  );
+  const labels: string[] = [];
+  const counts: number[] = [];
+  confusion.forEach((r, i) =>
+    r.forEach((v, j) => {
+      labels.push(`${classes[i]}→${classes[j]}`);
+      counts.push(v);
+    }),
+  );
+  const perClass = table(
+    ['Class', 'Precision', 'Recall'],
+    classes.map((c) => [
+      c,
+      fmt(result.metrics[`precision.${c}`]),
+      fmt(result.metrics[`recall.${c}`]),
+    ]),
+  );
+  return [
+    '### Confusion matrix',
+    '',
+    matrix,
+    '',
+    barChart({
+      title: 'Test rows by true → predicted class',
+      x: labels,
+      yLabel: 'rows',
+      values: counts,
+    }),
+    '',
+    perClass,
+  ].join('\n');
+}
+
+function trialsSection(metadata: Metadata): string {
+  const trials = metadata.training.trials;
+  if (!trials.length) return '';
+  const best = metadata.params;
+  const keys = Object.keys(trials[0]!.params);
+  const rows = trials.map((t) => {
+    const isBest = keys.every((k) => JSON.stringify(t.params[k]) === JSON.stringify(best[k]));
+    return [
+      String(t.trial),
+      ...keys.map((k) => JSON.stringify(t.params[k])),
+      fmt(t.score),
+      String(t.best_epoch),
+      isBest ? '⭐ kept' : '',
+    ];
+  });
+  return [
+    `### Search (${trials.length} trials, ${trials[0]!.metric} on the validation split)`,
+    '',
+    table(['Trial', ...keys, trials[0]!.metric, 'Best epoch', ''], rows),
+  ].join('\n');
+}
+
+function dataSection(metadata: Metadata): string {
+  const r = metadata.training.rows;
+  const data = metadata.data;
+  const lines = [
+    '### Data',
+    '',
+    `\`${data.path}\` (md5 \`${metadata.lineage.data_md5.slice(0, 12)}\`): ${data.rows_read} rows read, ${r.train} train / ${r.validation} validation / ${r.test} test.`,
+  ];
+  if (data.unlabelled_rows)
+    lines.push(`${data.unlabelled_rows} rows without a target were left out.`);
+  if (data.dropped_rows)
+    lines.push(`${data.dropped_rows} rows broke the data contract and were dropped:`);
+  for (const v of data.violations) lines.push(`- ${v}`);
+  return lines.join('\n');
+}
+
+function lineageSection(metadata: Metadata): string {
+  const l = metadata.lineage;
+  const rows = [
+    ['Model version', `\`${metadata.model_version}\``],
+    [
+      'Git commit',
+      l.git_commit
+        ? `\`${l.git_commit.slice(0, 12)}\`${l.git_dirty ? ' (with uncommitted changes)' : ''}`
+        : '–',
+    ],
+    ['Data', `\`${l.data_path}\` md5 \`${l.data_md5}\``],
+    ['Config hash', `\`${l.config_hash.slice(0, 12)}\``],
+    ['Training code hash', `\`${l.code_hash}\``],
+    ['Backend', `TensorFlow.js ${l.tfjs_version} (${l.backend}), Node ${l.node_version}`],
+    ['Seed', String(l.seed)],
+    ['Parameters', `\`${JSON.stringify(metadata.params)}\``],
+    [
+      'Timings',
+      Object.entries(l.timings)
+        .map(([k, v]) => `${k} ${v.toFixed(2)} s`)
+        .join(', '),
+    ],
+  ];
+  return [
+    '<details><summary>Lineage</summary>',
+    '',
+    table(['', ''], rows, '|---|---|'),
+    '',
+    '</details>',
+  ].join('\n');
+}
+
+export function renderReport(input: ReportInput): string {
+  const { result, metadata } = input;
+  const t = metadata.training;
+  const summary = `**Model** \`${result.model_version}\` · ${result.task} · ${t.rows.train + t.rows.validation + t.rows.test} rows · backend \`${metadata.lineage.backend}\` · trained in ${t.seconds.toFixed(1)} s (${Math.round(t.samples_per_second).toLocaleString('en-US')} samples/s)`;
+  const parts = [
+    REPORT_MARKER,
+    verdict(result),
+    summary,
+    metricsSection(result, input.baseline),
+    gatesSection(result),
+    ...(input.sections ?? []).map((s) => `### ${s.title}\n\n${s.markdown}`),
+    learningCurve(metadata),
+    confusionSection(result),
+    trialsSection(metadata),
+    dataSection(metadata),
+    lineageSection(metadata),
+  ];
+  return `${parts.filter(Boolean).join('\n\n')}\n`;
+}

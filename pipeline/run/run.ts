@@ -1,0 +1,43 @@
+/** `mlops run`: every stage of the pull-request pipeline, in one process. */
+import type { BackendName } from '../train/backend.js';
+import type { MetricsFile } from '../report/metrics-file.js';
+import { openRun, type RunContext } from './context.js';
+import type { RunEvents } from './events.js';
+import { evaluateStage, gateStage, readBaselineFile, reportStage, trainStage } from './stages.js';
+
+export interface RunOptions {
+  config: string;
+  overrides?: readonly string[];
+  baseline?: string;
+  backend?: BackendName;
+  force?: boolean;
+  events?: RunEvents;
+}
+
+export interface RunResult {
+  context: RunContext;
+  result: MetricsFile;
+  reused: boolean;
+  report: string;
+}
+
+export async function runPipeline(options: RunOptions): Promise<RunResult> {
+  const events = options.events;
+  // Read everything that can be wrong before anything is written.
+  const baseline = await readBaselineFile(options.baseline);
+  const context = await openRun(options.config, options.overrides);
+  events?.stage?.(
+    'data',
+    `${context.dataset.source.path}: ${context.dataset.table.rowCount} rows (${context.split.train.length} train, ${context.split.validation.length} validation, ${context.split.test.length} test)`,
+  );
+  const { bundle, reused } = await trainStage(context, {
+    backend: options.backend,
+    force: options.force,
+    events,
+  });
+  const evaluated = await evaluateStage(context, bundle);
+  const result = await gateStage(context, evaluated, baseline);
+  const report = await reportStage(context, result, bundle.metadata, baseline?.data);
+  bundle.network.dispose();
+  return { context, result, reused, report };
+}
