@@ -3,7 +3,7 @@
  * into a message that names the key path, what was expected and what was found.
  */
 import { readFile } from 'node:fs/promises';
-import { basename, dirname, relative, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { closest, distance } from 'fastest-levenshtein';
 import { isMap, isScalar, isSeq, LineCounter, parse as parseYamlValue, parseDocument } from 'yaml';
 import type { z } from 'zod';
@@ -95,9 +95,10 @@ export async function loadConfig(
   return { config, path, dir: dirname(path), hash: sha256Hex(canonicalJson(config)), lineOf };
 }
 
+/** The config file as the user would type it from here: relative below the cwd, else absolute. */
 function displayName(path: string): string {
   const rel = relative(process.cwd(), path);
-  return rel && !rel.startsWith('..') ? rel : basename(path) === path ? path : path;
+  return rel && !rel.startsWith('..') ? rel : path;
 }
 
 function firstLine(text: string): string {
