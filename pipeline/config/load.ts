@@ -18,7 +18,11 @@ export interface LoadedConfig {
   path: string;
   /** Folder of the config file: data, artifacts/ and reports/ are relative to it. */
   dir: string;
-  /** sha256 of the validated config, keys sorted: part of the model version. */
+  /**
+   * sha256 of what decides the trained model (data, split, model, search), keys
+   * sorted: part of the model version. Gates and report settings are left out, so
+   * tightening a gate does not retrain.
+   */
   hash: string;
   /** The line (1-based) where a key path is written in the file, for annotations. */
   lineOf(path: KeyPath): number | undefined;
@@ -92,7 +96,9 @@ export async function loadConfig(
     });
   }
   const config = result.data;
-  return { config, path, dir: dirname(path), hash: sha256Hex(canonicalJson(config)), lineOf };
+  const { data, split, model, search } = config;
+  const hash = sha256Hex(canonicalJson({ data, split, model, search: search ?? null }));
+  return { config, path, dir: dirname(path), hash, lineOf };
 }
 
 /** The config file as the user would type it from here: relative below the cwd, else absolute. */

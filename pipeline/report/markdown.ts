@@ -26,8 +26,7 @@ export interface ReportInput {
 
 export function fmt(x: number | null | undefined, digits = 4): string {
   if (x === null || x === undefined || !Number.isFinite(x)) return '–';
-  if (Number.isInteger(x) && Math.abs(x) >= 1) return String(x);
-  return x.toFixed(digits);
+  return Math.abs(x) >= 1000 ? x.toFixed(1) : x.toFixed(digits);
 }
 
 function signed(x: number): string {
