@@ -90,7 +90,7 @@ export async function train(input: TrainInput): Promise<TrainOutcome> {
   const combos = trialParams(search, config.split.seed);
   const better = higherIsBetter(search.metric);
   const trials: TrialRecord[] = [];
-  let best: (Awaited<ReturnType<typeof runOne>> & { score: number }) | undefined;
+  let best: (Awaited<ReturnType<typeof runOne>> & { score: number; valLoss: number }) | undefined;
   for (const [i, params] of combos.entries()) {
     const model = { ...config.model, ...params } as ModelConfig;
     const result = await runOne(model, i + 1);
@@ -109,9 +109,15 @@ export async function train(input: TrainInput): Promise<TrainOutcome> {
     };
     trials.push(record);
     input.onTrial?.(record, combos.length);
-    if (!best || (better ? score > best.score : score < best.score)) {
+    const valLoss = Math.min(...result.fit.history.map((h) => h.val_loss));
+    // Equal scores (common for accuracy on small validation sets): the lower validation loss wins.
+    const wins =
+      !best ||
+      (better ? score > best.score : score < best.score) ||
+      (score === best.score && valLoss < best.valLoss);
+    if (wins) {
       best?.fit.network.dispose();
-      best = { ...result, score };
+      best = { ...result, score, valLoss };
     } else result.fit.network.dispose();
   }
   const { network, ...rest } = best!.fit;
