@@ -9,7 +9,7 @@ import { PipelineError } from '../errors.js';
 import { md5File } from '../util/hash.js';
 import { enforceContract, type ContractReport } from './contract.js';
 import { readPointer } from './dvc/pointer.js';
-import { formatOf, loadTable, type ColumnRequest } from './load.js';
+import { formatOf, loadTable, noRows, type ColumnRequest } from './load.js';
 import { column, type DataFormat, type Table } from './table.js';
 
 export interface DataSource {
@@ -68,10 +68,7 @@ export async function readDataset({ config, dir }: LoadedConfig): Promise<Datase
   if (data.id && !requests.some((r) => r.name === data.id))
     requests.push({ name: data.id, type: 'categorical' });
   const loaded = await loadTable(pointer.dataPath, format, requests, label);
-  if (loaded.table.rowCount === 0)
-    throw new PipelineError('data', `${label}: has no rows`, {
-      hint: 'An empty dataset cannot be trained on; check the file the pointer names.',
-    });
+  if (loaded.table.rowCount === 0) throw noRows(label);
   const { table, report } = enforceContract(
     loaded.table,
     data,

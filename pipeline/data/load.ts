@@ -90,6 +90,9 @@ export async function loadTable(
   const available = new Map(described.map((c) => [c.name, c.type]));
   for (const req of requests) {
     if (!available.has(req.name)) {
+      // A file with no rows has no columns to infer (`[]`, an empty file): say that, not
+      // that a column is missing.
+      if ((await countRows(conn, from)) === 0) throw noRows(label);
       const names = [...available.keys()];
       const near = names.length ? closest(req.name, names) : undefined;
       const hint =
@@ -105,11 +108,14 @@ export async function loadTable(
   const selects = requests.map((req) => {
     const type = available.get(req.name)!;
     const col = ident(req.name);
-    if (req.type === 'categorical') return `CAST(${col} AS VARCHAR)`;
+    // A JSON column mixes value types; its strings must come out as their text, not as
+    // quoted JSON, so "3" reads as it does in a CSV and a category keeps its name.
+    const text = type === 'JSON' ? `json_extract_string(${col}, '$')` : `CAST(${col} AS VARCHAR)`;
+    if (req.type === 'categorical') return text;
     if (NUMERIC_TYPES.test(type)) return `CAST(${col} AS DOUBLE)`;
     // Dates feed a model as days since 1970-01-01.
     if (TEMPORAL_TYPES.test(type)) return `CAST(epoch(${col}) AS DOUBLE) / 86400.0`;
-    return `CAST(${col} AS VARCHAR)`;
+    return text;
   });
   let columnsJS: unknown[][];
   try {
@@ -122,7 +128,8 @@ export async function loadTable(
   const columns = new Map<string, Column>();
   const typeViolations: TypeViolation[] = [];
   requests.forEach((req, c) => {
-    const values = columnsJS[c]!;
+    // DuckDB returns no column arrays at all for a result with no rows.
+    const values = columnsJS[c] ?? [];
     if (req.type === 'categorical') {
       columns.set(req.name, {
         type: 'categorical',
@@ -151,6 +158,21 @@ export async function loadTable(
   const rowNumbers = new Int32Array(rowCount);
   for (let i = 0; i < rowCount; i++) rowNumbers[i] = i + 1;
   return { table: { columns, rowCount, rowNumbers }, typeViolations };
+}
+
+async function countRows(conn: DuckDBConnection, from: string): Promise<number | undefined> {
+  try {
+    const reader = await conn.runAndReadAll(`SELECT count(*) FROM ${from}`);
+    return Number(reader.getColumnsJS()[0]?.[0]);
+  } catch {
+    return undefined;
+  }
+}
+
+export function noRows(label: string): PipelineError {
+  return new PipelineError('data', `${label}: has no rows`, {
+    hint: 'An empty dataset cannot be trained on; check the file the pointer names.',
+  });
 }
 
 function firstLine(error: unknown): string {
