@@ -75,6 +75,15 @@ describe('mlops run refuses bad input with exit 2 and writes nothing', () => {
     );
   });
 
+  it('a gate on a class the target does not have, before any training', async () => {
+    const p = await project();
+    await editConfig(p, /^gates:\n/m, 'gates:\n  recall.Gentu: { min: 0.9 }\n');
+    const stderr = await failsCleanly(p, ['run']);
+    expect(stderr).toContain(
+      'error: mlops.yaml: gates["recall.Gentu"]: the target "Species" has no class "Gentu" (did you mean "Gentoo"?)',
+    );
+  });
+
   it('a target with a single class', async () => {
     const p = await project();
     const adelie = (await penguinRows()).filter((r) => r['Species'] === 'Adelie');
