@@ -3,7 +3,9 @@
  * against the pointer's md5, loaded into typed columns and held to the contract.
  */
 import { stat } from 'node:fs/promises';
-import { relative, resolve } from 'node:path';
+import { basename, relative, resolve } from 'node:path';
+import { closest, distance } from 'fastest-levenshtein';
+import { formatKeyPath } from '../config/keypath.js';
 import type { LoadedConfig } from '../config/load.js';
 import { PipelineError } from '../errors.js';
 import { md5File } from '../util/hash.js';
@@ -32,7 +34,8 @@ export interface Dataset {
   classes: string[];
 }
 
-export async function readDataset({ config, dir }: LoadedConfig): Promise<Dataset> {
+export async function readDataset(configured: LoadedConfig): Promise<Dataset> {
+  const { config, dir } = configured;
   const { data, model } = config;
   const pointerPath = resolve(dir, data.pointer);
   const pointer = await readPointer(pointerPath);
@@ -89,6 +92,7 @@ export async function readDataset({ config, dir }: LoadedConfig): Promise<Datase
         `${label}: target "${data.target}" has a single class (${JSON.stringify(classes[0])}); classification needs at least two`,
         { hint: 'Check the target column, or use task: regression for a numeric target.' },
       );
+    checkClassGates(configured, classes);
   }
   return {
     table,
@@ -103,4 +107,26 @@ export async function readDataset({ config, dir }: LoadedConfig): Promise<Datase
     contract: report,
     classes,
   };
+}
+
+/**
+ * A per-class gate (`recall.<class>`) can only be checked once the classes are known.
+ * A misspelt class is the config's fault: without this it would fail as a gate
+ * (exit 1) after a whole training run.
+ */
+function checkClassGates(loaded: LoadedConfig, classes: readonly string[]): void {
+  for (const name of Object.keys(loaded.config.gates)) {
+    const dot = name.indexOf('.');
+    if (dot < 0) continue;
+    const cls = name.slice(dot + 1);
+    if (classes.includes(cls)) continue;
+    const near = closest(cls, [...classes]);
+    const hint = distance(cls, near) <= Math.max(2, near.length / 3) ? ` (did you mean "${near}"?)` : '';
+    const path = ['gates', name];
+    throw new PipelineError(
+      'config',
+      `${basename(loaded.path)}: ${formatKeyPath(path)}: the target "${loaded.config.data.target}" has no class "${cls}"${hint}; its classes are ${classes.join(', ')}`,
+      { location: { file: loaded.path, line: loaded.lineOf(path) } },
+    );
+  }
 }

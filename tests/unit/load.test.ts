@@ -175,6 +175,24 @@ describe('dataset errors', () => {
     );
   });
 
+  it('refuses a per-class gate on a class the target does not have, as a config error', async () => {
+    await project.writeDataset('data.csv', 'a,c,y\n1,x,Adelie\n2,y,Gentoo\n');
+    const config = `${SMALL_CONFIG}gates:\n  recall.Adeli: { min: 0.9 }\n`;
+    const loaded = await loadConfig(await project.write('mlops.yaml', config));
+    const error = await readDataset(loaded).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PipelineError);
+    expect((error as PipelineError).code).toBe('config');
+    expect((error as PipelineError).message).toBe(
+      'mlops.yaml: gates["recall.Adeli"]: the target "y" has no class "Adeli" (did you mean "Adelie"?); its classes are Adelie, Gentoo',
+    );
+    expect((error as PipelineError).details.location?.line).toBe(
+      config.split('\n').indexOf('  recall.Adeli: { min: 0.9 }') + 1,
+    );
+    const fixed = config.replace('recall.Adeli', 'recall.Adelie');
+    const dataset = await readDataset(await loadConfig(await project.write('mlops.yaml', fixed)));
+    expect(dataset.classes).toEqual(['Adelie', 'Gentoo']);
+  });
+
   it('refuses duplicate ids', async () => {
     const config = SMALL_CONFIG.replace('data:', 'data:\n  id: id');
     const message = await dataError('id,a,c,y\n1,1,x,p\n2,2,y,q\n1,3,x,p\n', config);
