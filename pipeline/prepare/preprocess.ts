@@ -173,13 +173,14 @@ export function encodeRows(
         if (!optional.has(f.name)) errors.push({ row: i, field: f.name, message: 'missing' });
         if (f.type === 'categorical') x[base + f.categories.length] = 1;
       } else if (f.type === 'numeric') {
-        if (typeof value !== 'number' || !Number.isFinite(value))
+        const n = typeof value === 'string' ? isoDateToDays(value) : value;
+        if (typeof n !== 'number' || !Number.isFinite(n))
           errors.push({
             row: i,
             field: f.name,
             message: `expected a number, got ${JSON.stringify(value)}`,
           });
-        else x[base] = (value - f.mean) / f.std;
+        else x[base] = (n - f.mean) / f.std;
       } else if (typeof value !== 'string') {
         errors.push({
           row: i,
@@ -194,6 +195,22 @@ export function encodeRows(
     }
   });
   return { x, errors };
+}
+
+const ISO_DATE =
+  /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+
+/**
+ * Load feeds a date column to the model as days since 1970-01-01 (UTC), so a row
+ * given for prediction may carry the same date text the data file holds; a number
+ * is taken as that day count already.
+ */
+function isoDateToDays(text: string): number | undefined {
+  const match = ISO_DATE.exec(text);
+  if (!match) return undefined;
+  // Without an offset the time is UTC, as DuckDB reads a timestamp without a zone.
+  const ms = Date.parse(match[1] || text.length === 10 ? text : `${text.replace(' ', 'T')}Z`);
+  return Number.isNaN(ms) ? undefined : ms / 86_400_000;
 }
 
 export function describeFieldErrors(errors: readonly FieldError[], label = 'input'): PipelineError {

@@ -26,7 +26,10 @@ export interface ReportInput {
 
 export function fmt(x: number | null | undefined, digits = 4): string {
   if (x === null || x === undefined || !Number.isFinite(x)) return '–';
-  return Math.abs(x) >= 1000 ? x.toFixed(1) : x.toFixed(digits);
+  if (Math.abs(x) >= 1000) return x.toFixed(1);
+  // A bound such as `max: 1e-6` must not read as 0.0000: keep two significant digits.
+  if (x !== 0 && Math.abs(x) < 0.5 * 10 ** -digits) return String(Number(x.toPrecision(2)));
+  return x.toFixed(digits);
 }
 
 function signed(x: number): string {

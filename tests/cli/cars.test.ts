@@ -32,3 +32,31 @@ it('trains the cars regression to r2 of at least 0.8 on its test split', async (
   expect(report).toContain('8 rows without a target were left out.');
   expect(report).not.toContain('Confusion matrix');
 });
+
+it('predicts miles per gallon for rows given as JSON', async () => {
+  const cars = await project.readJson<Record<string, unknown>[]>('examples/cars/data/cars.json');
+  const known = cars
+    .filter((c) => c['Miles_per_Gallon'] != null && c['Horsepower'] != null)
+    .slice(0, 5);
+  // The rows as the data file holds them (Year is a date), without the name and the target.
+  const rows = known.map((car) => {
+    const features = { ...car };
+    delete features['Name'];
+    delete features['Miles_per_Gallon'];
+    return features;
+  });
+  await project.write('cars-rows.json', JSON.stringify(rows));
+  const result = await runMlops(
+    ['predict', '--input', 'cars-rows.json', '--model', 'examples/cars/artifacts/model'],
+    { cwd: project.dir },
+  );
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  const { predictions } = JSON.parse(result.stdout) as { predictions: { value: number }[] };
+  expect(predictions).toHaveLength(known.length);
+  // Within a few rmse of the truth: a model that learnt nothing predicts the mean for all.
+  predictions.forEach((p, i) => {
+    expect(Math.abs(p.value - (known[i]!['Miles_per_Gallon'] as number))).toBeLessThan(8);
+  });
+  expect(new Set(predictions.map((p) => p.value)).size).toBe(known.length);
+});

@@ -1,4 +1,5 @@
 import { DuckDBInstance } from '@duckdb/node-api';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../pipeline/config/load.js';
@@ -80,6 +81,30 @@ describe('load', () => {
       expect(other.typeViolations).toEqual([]);
       for (const { name } of PENGUIN_COLUMNS)
         expect(column(other.table, name), name).toEqual(column(json.table, name));
+    }
+  });
+
+  it('reads the same dataset whichever format the pointer names, told by the extension', async () => {
+    const config = (await readFile(join(REPO, 'mlops.yaml'), 'utf8')).replace(
+      'pointer: data.dvc',
+      'pointer: formats.dvc',
+    );
+    await project.write('mlops.yaml', config);
+    const datasets = [];
+    for (const file of ['penguins.csv', 'penguins.parquet']) {
+      await project.writePointer(file, 'formats.dvc');
+      datasets.push(await readDataset(await loadConfig(project.path('mlops.yaml'))));
+    }
+    await project.writeDataset(
+      'data/penguins.json',
+      await readFile(join(REPO, 'data', 'penguins.json')),
+      'formats.dvc',
+    );
+    datasets.push(await readDataset(await loadConfig(project.path('mlops.yaml'))));
+    expect(datasets.map((d) => d.source.format)).toEqual(['csv', 'parquet', 'json']);
+    for (const d of datasets.slice(0, 2)) {
+      expect(d.table).toEqual(datasets[2]!.table);
+      expect(d.classes).toEqual(['Adelie', 'Chinstrap', 'Gentoo']);
     }
   });
 

@@ -165,6 +165,29 @@ describe('prepare', () => {
     expect(error.message).toContain('row 2, "size": expected a number, got "big"');
   });
 
+  it('reads a date given for prediction as the days since 1970 that load makes of it', () => {
+    const config = ConfigSchema.parse({
+      ...SMALL,
+      data: { ...SMALL.data, features: [{ name: 'size', type: 'numeric' }] },
+    });
+    // 1970-01-01, 1970-01-11 and 1970-01-21 as load reads them from a date column.
+    const pre = fitPreprocess(table({ size: [0, 10, 20], y: ['a', 'b', 'a'] }), config, ['a', 'b']);
+    const encoded = encodeRows(pre, [
+      { size: '1970-01-11' },
+      { size: 10 },
+      { size: '1970-01-11T12:00:00' },
+      { size: '1970-01-11T12:00:00+12:00' },
+      { size: 'soon' },
+    ]);
+    expect(encoded.errors).toEqual([
+      { row: 4, field: 'size', message: 'expected a number, got "soon"' },
+    ]);
+    const std = Math.sqrt(200 / 3);
+    expect(Array.from(encoded.x.slice(0, 4))).toEqual(
+      [0, 0, 0.5 / std, 0].map((v) => expect.closeTo(v, 6)),
+    );
+  });
+
   it('standardises a regression target and decodes predictions back', () => {
     const config = ConfigSchema.parse({ ...SMALL, model: { task: 'regression' } });
     const train = table({ size: [1, 2, 3], colour: ['r', 'g', 'b'], y: [10, 20, 30] });

@@ -109,7 +109,7 @@ describe('report', () => {
     expect(report.split('\n')[2]).toBe(
       '## ❌ penguins-species: 1 of 4 gates failed: `log_loss <= 1e-9`',
     );
-    expect(report).toMatch(/^\| log_loss <= 1e-9 \| .* \| ❌ fail \|$/m);
+    expect(report).toMatch(/^\| log_loss <= 1e-9 \| .* \| ≤ 1e-9 \| ❌ fail \|$/m);
     expect(report).toContain('No production baseline yet');
   });
 
@@ -120,5 +120,16 @@ describe('report', () => {
     });
     expect(searched.report).toContain('### Search (2 trials, val_loss on the validation split)');
     expect(searched.report.match(/⭐ kept/g)).toHaveLength(1);
+  });
+});
+
+describe('fmt', () => {
+  it('shows four decimals, whole numbers as they are, and tiny values without rounding them to 0', () => {
+    expect(fmt(0.95)).toBe('0.9500');
+    expect(fmt(4)).toBe('4');
+    expect(fmt(0)).toBe('0.0000');
+    expect(fmt(1e-9)).toBe('1e-9');
+    expect(fmt(0.0000123)).toBe('0.000012');
+    expect(fmt(null)).toBe('–');
   });
 });
