@@ -124,9 +124,10 @@ describe('report', () => {
 });
 
 describe('fmt', () => {
-  it('shows four decimals, whole numbers as they are, and tiny values without rounding them to 0', () => {
+  it('shows four decimals (an accuracy of 1 as 1.0000), large values with one, and tiny values without rounding them to 0', () => {
     expect(fmt(0.95)).toBe('0.9500');
-    expect(fmt(4)).toBe('4');
+    expect(fmt(1)).toBe('1.0000');
+    expect(fmt(12345.678)).toBe('12345.7');
     expect(fmt(0)).toBe('0.0000');
     expect(fmt(1e-9)).toBe('1e-9');
     expect(fmt(0.0000123)).toBe('0.000012');
