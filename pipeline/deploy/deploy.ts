@@ -1,0 +1,184 @@
+/**
+ * `mlops deploy`: put one release live on each host in turn. Per host: take the
+ * lock, upload, switch `current`, run the service command, wait for readiness;
+ * on failure switch back, run the service command again and report the rollback.
+ * The first host that fails stops the deploy; the hosts before it keep the new
+ * release, the ones after it are not touched.
+ */
+import { PipelineError } from '../errors.js';
+import { pointCurrentAt, readCurrent, removeCurrent, type LiveRelease } from './activate.js';
+import { connect, sh, withEnv, type Credentials, type RemoteHost } from './connection.js';
+import type { HostKeyPins } from './host-key.js';
+import { layoutOf, releaseDir, type Layout } from './layout.js';
+import { acquireLock } from './lock.js';
+import { pruneReleases } from './prune.js';
+import { readinessProber, waitUntilReady } from './readiness.js';
+import type { Release } from './release.js';
+import { describeTarget, type DeploySettings } from './settings.js';
+import { uploadRelease, type UploadOutcome } from './upload.js';
+
+export interface DeployEvents {
+  step?(host: string, text: string): void;
+}
+
+export interface DeployRequest {
+  settings: DeploySettings;
+  release: Release;
+  credentials: Credentials;
+  pins: HostKeyPins;
+  /** Who deploys (`user@machine`) and their process id, for the lock's owner file. */
+  by: string;
+  pid: number;
+  events?: DeployEvents;
+}
+
+export interface HostResult {
+  host: string;
+  previous: string | null;
+  upload: UploadOutcome;
+  pruned: string[];
+  tookOverStaleLock: boolean;
+}
+
+export interface DeployResult {
+  release: string;
+  modelVersion: string;
+  hosts: HostResult[];
+}
+
+/** Run the service command for `version`, then wait for it to serve `modelVersion`; a reason when it does not. */
+async function reloadAndCheck(
+  remote: RemoteHost,
+  settings: DeploySettings,
+  layout: Layout,
+  live: LiveRelease,
+): Promise<string | undefined> {
+  const env = {
+    MLOPS_BASE: layout.base,
+    MLOPS_RELEASE: live.version,
+    MLOPS_RELEASE_DIR: releaseDir(layout, live.version),
+  };
+  const command = await remote.exec(
+    withEnv(env, settings.service_command),
+    settings.readiness.timeout_ms,
+  );
+  if (command.code !== 0) {
+    const output = (command.stderr || command.stdout).trim().split('\n').slice(-3).join(' / ');
+    return `the service command failed (exit ${command.code})${output ? `: ${output}` : ''}`;
+  }
+  const probe = readinessProber(settings.readiness, (port) => remote.forward(port));
+  const outcome = await waitUntilReady(probe, settings.readiness, live.modelVersion);
+  if (outcome.ready) return undefined;
+  return `release ${live.version} did not become ready within ${settings.readiness.timeout_ms / 1000} s (last answer: ${outcome.last})`;
+}
+
+async function rollBack(
+  remote: RemoteHost,
+  settings: DeploySettings,
+  layout: Layout,
+  release: Release,
+  previous: LiveRelease | null,
+  failure: string,
+): Promise<PipelineError> {
+  const hint = `releases/${release.version} stays on the VM for inspection; the service's own log says why it failed.`;
+  if (previous?.version === release.version)
+    return new PipelineError(
+      'deploy',
+      `${remote.name}: ${failure}; it was already the live release, so there is nothing to roll back to`,
+      { hint },
+    );
+  try {
+    if (!previous) {
+      await removeCurrent(remote, layout);
+      return new PipelineError(
+        'deploy',
+        `${remote.name}: ${failure}; no earlier release to roll back to, so current was removed`,
+        { hint },
+      );
+    }
+    await pointCurrentAt(remote, layout, previous.version);
+    const again = await reloadAndCheck(remote, settings, layout, previous);
+    return new PipelineError(
+      'deploy',
+      `${remote.name}: ${failure}; rolled back to ${previous.version}${again ? `, which is not serving either: ${again}` : ', which is serving again'}`,
+      { hint },
+    );
+  } catch (error) {
+    return new PipelineError(
+      'deploy',
+      `${remote.name}: ${failure}; the rollback failed too: ${(error as Error).message}`,
+      { hint: `Point ${layout.current} at a good release by hand.`, cause: error },
+    );
+  }
+}
+
+async function deployHost(remote: RemoteHost, request: DeployRequest): Promise<HostResult> {
+  const { settings, release } = request;
+  const layout = layoutOf(remote.target.base ?? settings.base);
+  const step = (text: string) => request.events?.step?.(remote.name, text);
+  await remote.run(sh('mkdir', '-p', '--', layout.releases), `creating ${layout.releases}`);
+  const lock = await acquireLock(remote, layout, {
+    by: request.by,
+    pid: request.pid,
+    release: release.version,
+    staleMs: settings.lock_stale_ms,
+  });
+  if (lock.tookOverStale) step(`took over a stale lock ${layout.lock}`);
+  try {
+    const previous = await readCurrent(remote, layout);
+    const upload = await uploadRelease(remote, release, layout);
+    step(
+      upload === 'uploaded'
+        ? `uploaded ${release.files.length} files to ${releaseDir(layout, release.version)}`
+        : `${releaseDir(layout, release.version)} is already there, same content`,
+    );
+    await pointCurrentAt(remote, layout, release.version);
+    step(`current -> releases/${release.version} (was ${previous?.version ?? 'none'})`);
+    const live = { version: release.version, modelVersion: release.modelVersion };
+    const failure = await reloadAndCheck(remote, settings, layout, live);
+    if (failure) throw await rollBack(remote, settings, layout, release, previous, failure);
+    step(`ready, serving model ${release.modelVersion}`);
+    const pruned = await pruneReleases(remote, layout, settings.keep, release.version);
+    if (pruned.length) step(`removed old releases ${pruned.join(', ')}`);
+    return {
+      host: remote.name,
+      previous: previous?.version ?? null,
+      upload,
+      pruned,
+      tookOverStaleLock: lock.tookOverStale,
+    };
+  } finally {
+    await lock.release();
+  }
+}
+
+export async function deploy(request: DeployRequest): Promise<DeployResult> {
+  const hosts: HostResult[] = [];
+  const { targets } = request.settings;
+  for (const [index, target] of targets.entries()) {
+    try {
+      const remote = await connect(
+        target,
+        request.credentials,
+        request.pins,
+        request.settings.connect_timeout_ms,
+      );
+      try {
+        hosts.push(await deployHost(remote, request));
+      } finally {
+        remote.close();
+      }
+    } catch (error) {
+      if (targets.length === 1) throw error;
+      const done = hosts.map((h) => h.host);
+      const skipped = targets.slice(index + 1).map(describeTarget);
+      const message = error instanceof Error ? error.message : String(error);
+      throw new PipelineError(
+        'deploy',
+        `${message}. Stopped at host ${index + 1} of ${targets.length}: deployed to ${done.join(', ') || 'none'}; not attempted: ${skipped.join(', ') || 'none'}`,
+        { hint: error instanceof PipelineError ? error.hint : undefined, cause: error },
+      );
+    }
+  }
+  return { release: request.release.version, modelVersion: request.release.modelVersion, hosts };
+}
