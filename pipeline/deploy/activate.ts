@@ -16,14 +16,15 @@ export interface LiveRelease {
 }
 
 export async function readCurrent(remote: RemoteHost, layout: Layout): Promise<LiveRelease | null> {
-  const link = await remote.exec(sh('readlink', '--', layout.current));
-  if (link.code !== 0) return null;
-  const version = link.stdout.trim().replace(/\/+$/, '').split('/').pop() ?? '';
+  const script = `${sh('readlink', '--', layout.current)} || exit 0; ${sh('cat', '--', `${layout.current}/${MANIFEST_FILE}`)} 2> /dev/null; true`;
+  const [link = '', ...manifest] = (await remote.run(script, `reading ${layout.current}`)).split(
+    '\n',
+  );
+  const version = link.trim().replace(/\/+$/, '').split('/').pop();
   if (!version) return null;
-  const manifest = await remote.exec(sh('cat', '--', `${layout.current}/${MANIFEST_FILE}`));
   let modelVersion: string | undefined;
   try {
-    modelVersion = ManifestSchema.parse(JSON.parse(manifest.stdout)).model_version;
+    modelVersion = ManifestSchema.parse(JSON.parse(manifest.join('\n'))).model_version;
   } catch {
     modelVersion = undefined;
   }

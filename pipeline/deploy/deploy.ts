@@ -7,7 +7,7 @@
  */
 import { PipelineError } from '../errors.js';
 import { pointCurrentAt, readCurrent, removeCurrent, type LiveRelease } from './activate.js';
-import { connect, sh, withEnv, type Credentials, type RemoteHost } from './connection.js';
+import { connect, withEnv, type Credentials, type RemoteHost } from './connection.js';
 import type { HostKeyPins } from './host-key.js';
 import { layoutOf, releaseDir, type Layout } from './layout.js';
 import { acquireLock } from './lock.js';
@@ -116,7 +116,6 @@ async function deployHost(remote: RemoteHost, request: DeployRequest): Promise<H
   const { settings, release } = request;
   const layout = layoutOf(remote.target.base ?? settings.base);
   const step = (text: string) => request.events?.step?.(remote.name, text);
-  await remote.run(sh('mkdir', '-p', '--', layout.releases), `creating ${layout.releases}`);
   const lock = await acquireLock(remote, layout, {
     by: request.by,
     pid: request.pid,

@@ -26,13 +26,21 @@ export interface HeldLock {
   release(): Promise<void>;
 }
 
-async function tryCreate(remote: RemoteHost, lock: string, owner: LockOwner): Promise<boolean> {
-  const created = await remote.exec(sh('mkdir', '--', lock));
-  if (created.code !== 0) return false;
-  await remote.run(
-    `${sh('printf', '%s\n', JSON.stringify(owner))} > ${sh(`${lock}/owner`)}`,
-    `writing ${lock}/owner`,
-  );
+async function tryCreate(remote: RemoteHost, layout: Layout, owner: LockOwner): Promise<boolean> {
+  // One round trip: mkdir is the lock, the owner file says whose it is.
+  const script = [
+    sh('mkdir', '-p', '--', layout.releases),
+    `{ ${sh('mkdir', '--', layout.lock)} 2> /dev/null || exit 10; }`,
+    `${sh('printf', '%s\n', JSON.stringify(owner))} > ${sh(`${layout.lock}/owner`)}`,
+  ].join(' && ');
+  const result = await remote.exec(script);
+  if (result.code === 10) return false;
+  if (result.code !== 0)
+    throw new PipelineError(
+      'deploy',
+      `${remote.name}: cannot create ${layout.lock} (exit ${result.code}): ${result.stderr.trim()}`,
+      { hint: `The SSH user needs write access to ${layout.base}.` },
+    );
   return true;
 }
 
@@ -72,7 +80,7 @@ export async function acquireLock(
   let tookOverStale = false;
   // Two rounds: the second follows taking over a stale lock (or one that vanished meanwhile).
   for (let round = 0; round < 2; round++) {
-    if (await tryCreate(remote, layout.lock, owner)) {
+    if (await tryCreate(remote, layout, owner)) {
       const release = async () => {
         // Remove it only while it is still ours: a takeover may have replaced it.
         const script = `[ "$(cat -- ${sh(`${layout.lock}/owner`)} 2>/dev/null)" = ${sh(JSON.stringify(owner))} ] && rm -rf -- ${sh(layout.lock)}`;
