@@ -67,7 +67,10 @@ async function reloadAndCheck(
     return `the service command failed (exit ${command.code})${output ? `: ${output}` : ''}`;
   }
   const probe = readinessProber(settings.readiness, (port) => remote.forward(port));
-  const outcome = await waitUntilReady(probe, settings.readiness, live.modelVersion);
+  const outcome = await waitUntilReady(probe, settings.readiness, {
+    modelVersion: live.modelVersion,
+    release: live.version,
+  });
   if (outcome.ready) return undefined;
   return `release ${live.version} did not become ready within ${settings.readiness.timeout_ms / 1000} s (last answer: ${outcome.last})`;
 }

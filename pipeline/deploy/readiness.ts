@@ -1,9 +1,11 @@
 /**
- * Is the service ready, and with which model? Polls the readiness route through
+ * Is the service ready, and with which release? Polls the readiness route through
  * the SSH connection (the VM's loopback) or at a URL, until it answers 200 naming
- * the expected model version, or the time is up.
+ * the expected model version (and release, when the server names it), or the time
+ * is up. Without that check the old process, still answering while the new one
+ * starts, would pass for the new release.
  */
-import { request, type RequestOptions } from 'node:http';
+import { request, type IncomingHttpHeaders, type RequestOptions } from 'node:http';
 import { request as requestHttps } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,19 +14,35 @@ import type { Readiness } from './settings.js';
 export interface Probe {
   status: number;
   modelVersion?: string;
+  /** The release directory the server loaded, when it says. */
+  release?: string;
+}
+
+/** What a ready answer must name. */
+export interface Expected {
+  modelVersion?: string;
+  release: string;
 }
 
 export type Prober = () => Promise<Probe>;
 
-/** The version a response names: the JSON body's model_version, else the x-model-version header. */
-function versionOf(body: string, header: string | string[] | undefined): string | undefined {
+/**
+ * What a response names: `model_version` and `release` from a JSON body, else the
+ * x-model-version and x-release headers.
+ */
+function identityOf(body: string, headers: IncomingHttpHeaders): Omit<Probe, 'status'> {
+  let parsed: { model_version?: unknown; release?: unknown } = {};
   try {
-    const parsed = JSON.parse(body) as { model_version?: unknown };
-    if (typeof parsed.model_version === 'string') return parsed.model_version;
+    parsed = JSON.parse(body) as typeof parsed;
   } catch {
-    // not JSON: fall back to the header
+    // not JSON: the headers may still say
   }
-  return typeof header === 'string' ? header : undefined;
+  const pick = (value: unknown, header: string | string[] | undefined) =>
+    typeof value === 'string' ? value : typeof header === 'string' ? header : undefined;
+  return {
+    modelVersion: pick(parsed.model_version, headers['x-model-version']),
+    release: pick(parsed.release, headers['x-release']),
+  };
 }
 
 type CreateConnection = NonNullable<RequestOptions['createConnection']>;
@@ -57,10 +75,7 @@ function get(url: URL, timeoutMs: number, connect?: () => Promise<Duplex>): Prom
         res.on('end', () =>
           resolve({
             status: res.statusCode ?? 0,
-            modelVersion: versionOf(
-              Buffer.concat(chunks).toString('utf8'),
-              res.headers['x-model-version'],
-            ),
+            ...identityOf(Buffer.concat(chunks).toString('utf8'), res.headers),
           }),
         );
         res.on('error', reject);
@@ -87,24 +102,32 @@ export function readinessProber(
 export function describeProbe(probe: Probe | Error | undefined): string {
   if (!probe) return 'no answer';
   if (probe instanceof Error) return probe.message;
-  return `HTTP ${probe.status}${probe.modelVersion ? `, model ${probe.modelVersion}` : ''}`;
+  const named = [
+    probe.modelVersion && `model ${probe.modelVersion}`,
+    probe.release && `release ${probe.release}`,
+  ].filter(Boolean);
+  return [`HTTP ${probe.status}`, ...named].join(', ');
 }
 
 export type ReadyOutcome = { ready: true } | { ready: false; last: string };
 
-/** Ready means 200 and, when a version is expected, that version. */
+export function isReady(probe: Probe, expected: Expected): boolean {
+  if (probe.status !== 200) return false;
+  if (expected.modelVersion && probe.modelVersion !== expected.modelVersion) return false;
+  return probe.release === undefined || probe.release === expected.release;
+}
+
 export async function waitUntilReady(
   probe: Prober,
   readiness: Readiness,
-  expectedModel: string | undefined,
+  expected: Expected,
 ): Promise<ReadyOutcome> {
   const deadline = Date.now() + readiness.timeout_ms;
   let last: Probe | Error | undefined;
   for (;;) {
     try {
       last = await probe();
-      if (last.status === 200 && (!expectedModel || last.modelVersion === expectedModel))
-        return { ready: true };
+      if (isReady(last, expected)) return { ready: true };
     } catch (error) {
       last = error as Error;
     }

@@ -29,13 +29,14 @@ beforeAll(async () => {
   sshd = await startSshd();
   scratch = await mkdtemp(join(tmpdir(), 'mlops-deploy-test-'));
   const [m1, m2] = await trainModels(scratch, [['model.epochs=3'], ['model.epochs=4']]);
-  const bad = await corruptCopy(m2!, join(scratch, 'model-broken'));
+  // Same model version as v1, so only the release the server names tells them apart.
+  const bad = await corruptCopy(m1!, join(scratch, 'model-broken'));
   v1 = await buildRelease({ server: RELEASE_SERVER, model: m1! });
   v2 = await buildRelease({ server: RELEASE_SERVER, model: m2! });
   broken = await buildRelease({
     server: RELEASE_SERVER,
     model: bad,
-    version: `${await modelVersionOf(m2!)}-broken`,
+    version: `${await modelVersionOf(m1!)}-broken`,
   });
 });
 
