@@ -7,12 +7,13 @@
 import { randomBytes } from 'node:crypto';
 import { sh, type RemoteHost } from './connection.js';
 import { releaseDir, type Layout } from './layout.js';
-import { MANIFEST_FILE, ManifestSchema } from './release.js';
+import { MANIFEST_FILE, ManifestSchema, type Manifest } from './release.js';
 
 export interface LiveRelease {
   version: string;
   /** From the release's manifest; unknown for a release put there by other means. */
   modelVersion?: string;
+  manifest?: Manifest;
 }
 
 export async function readCurrent(remote: RemoteHost, layout: Layout): Promise<LiveRelease | null> {
@@ -22,13 +23,13 @@ export async function readCurrent(remote: RemoteHost, layout: Layout): Promise<L
   );
   const version = link.trim().replace(/\/+$/, '').split('/').pop();
   if (!version) return null;
-  let modelVersion: string | undefined;
+  let parsed: Manifest | undefined;
   try {
-    modelVersion = ManifestSchema.parse(JSON.parse(manifest.join('\n'))).model_version;
+    parsed = ManifestSchema.parse(JSON.parse(manifest.join('\n')));
   } catch {
-    modelVersion = undefined;
+    parsed = undefined;
   }
-  return { version, modelVersion };
+  return { version, modelVersion: parsed?.model_version, manifest: parsed };
 }
 
 /** Point `current` at a release and mark the release as the most recently live. */

@@ -13,7 +13,7 @@ import { layoutOf, releaseDir, type Layout } from './layout.js';
 import { acquireLock } from './lock.js';
 import { pruneReleases } from './prune.js';
 import { readinessProber, waitUntilReady } from './readiness.js';
-import type { Release } from './release.js';
+import { serverDiffers, type Release } from './release.js';
 import { describeTarget, type DeploySettings } from './settings.js';
 import { uploadRelease, type UploadOutcome } from './upload.js';
 
@@ -46,17 +46,23 @@ export interface DeployResult {
   hosts: HostResult[];
 }
 
-/** Run the service command for `version`, then wait for it to serve `modelVersion`; a reason when it does not. */
+/**
+ * Run the service command for the release now live, then wait for it to serve
+ * that release; a reason when it does not. MLOPS_SERVER_CHANGED tells the command
+ * whether the server itself changed (a restart) or only the model (a reload).
+ */
 async function reloadAndCheck(
   remote: RemoteHost,
   settings: DeploySettings,
   layout: Layout,
   live: LiveRelease,
+  replaced: LiveRelease | null,
 ): Promise<string | undefined> {
   const env = {
     MLOPS_BASE: layout.base,
     MLOPS_RELEASE: live.version,
     MLOPS_RELEASE_DIR: releaseDir(layout, live.version),
+    MLOPS_SERVER_CHANGED: serverDiffers(replaced?.manifest, live.manifest) ? '1' : '0',
   };
   const command = await remote.exec(
     withEnv(env, settings.service_command),
@@ -100,7 +106,8 @@ async function rollBack(
       );
     }
     await pointCurrentAt(remote, layout, previous.version);
-    const again = await reloadAndCheck(remote, settings, layout, previous);
+    const failed = { version: release.version, manifest: release.manifest };
+    const again = await reloadAndCheck(remote, settings, layout, previous, failed);
     return new PipelineError(
       'deploy',
       `${remote.name}: ${failure}; rolled back to ${previous.version}${again ? `, which is not serving either: ${again}` : ', which is serving again'}`,
@@ -136,8 +143,12 @@ async function deployHost(remote: RemoteHost, request: DeployRequest): Promise<H
     );
     await pointCurrentAt(remote, layout, release.version);
     step(`current -> releases/${release.version} (was ${previous?.version ?? 'none'})`);
-    const live = { version: release.version, modelVersion: release.modelVersion };
-    const failure = await reloadAndCheck(remote, settings, layout, live);
+    const live = {
+      version: release.version,
+      modelVersion: release.modelVersion,
+      manifest: release.manifest,
+    };
+    const failure = await reloadAndCheck(remote, settings, layout, live, previous);
     if (failure) throw await rollBack(remote, settings, layout, release, previous, failure);
     step(`ready, serving model ${release.modelVersion}`);
     const pruned = await pruneReleases(remote, layout, settings.keep, release.version);

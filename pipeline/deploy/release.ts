@@ -105,6 +105,14 @@ export async function buildRelease(sources: ReleaseSources): Promise<Release> {
   return { version, modelVersion: metadata.model_version, files, manifest };
 }
 
+/** Whether two releases differ in their server part (and so need a restart, not a model reload). */
+export function serverDiffers(a: Manifest | undefined, b: Manifest | undefined): boolean {
+  if (!a || !b) return true;
+  const server = (m: Manifest) =>
+    JSON.stringify(m.files.filter((f) => f.path.startsWith('server/')));
+  return server(a) !== server(b);
+}
+
 /** Same files, same bytes, same modes. */
 export function sameContent(a: Manifest, b: Manifest): boolean {
   return JSON.stringify(a.files) === JSON.stringify(b.files);

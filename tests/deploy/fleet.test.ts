@@ -3,7 +3,17 @@
  * deploys, pruning to the last N releases, and hosts deployed one after another
  * that stop at the first failure.
  */
-import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import {
+  cp,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -129,6 +139,31 @@ describe('keeping the last releases', () => {
     expect(await readdir(join(vm.base, 'releases'))).toEqual(expect.arrayContaining(['r3', 'r4']));
     expect(await vm.releases()).toEqual(['r3', 'r4']);
     expect(await vm.current()).toBe('releases/r4');
+  });
+});
+
+describe('the service command', () => {
+  it('is told whether the server changed, so it can restart rather than reload', async () => {
+    const vm = await newVm();
+    const patched = join(scratch, 'server-patched');
+    await cp(RELEASE_SERVER, patched, { recursive: true });
+    await writeFile(join(patched, 'NOTICE'), 'a change to the server, not the model\n');
+    const releases = [
+      await buildRelease({ server: RELEASE_SERVER, model: models[0]!, version: 's1' }),
+      await buildRelease({ server: RELEASE_SERVER, model: models[1]!, version: 's2' }),
+      await buildRelease({ server: patched, model: models[1]!, version: 's3' }),
+    ];
+    const log = join(vm.base, 'service.log');
+    for (const release of releases)
+      await deployTo(vm, release, {
+        service_command: `echo "$MLOPS_RELEASE $MLOPS_SERVER_CHANGED $MLOPS_RELEASE_DIR" >> ${log}; ${vm.serviceCommand}`,
+      });
+
+    expect((await readFile(log, 'utf8')).trim().split('\n')).toEqual([
+      `s1 1 ${vm.base}/releases/s1`,
+      `s2 0 ${vm.base}/releases/s2`,
+      `s3 1 ${vm.base}/releases/s3`,
+    ]);
   });
 });
 
