@@ -32,6 +32,11 @@ export function withEnv(env: Record<string, string>, command: string): string {
   return [...exports, command].join(' ');
 }
 
+export interface ExecOptions {
+  timeoutMs?: number;
+  input?: string | Buffer;
+}
+
 export class RemoteHost {
   private sftpSession?: Promise<SFTPWrapper>;
 
@@ -44,8 +49,12 @@ export class RemoteHost {
     return describeTarget(this.target);
   }
 
-  /** Run a command; one still running after `timeoutMs` has its channel closed and fails. */
-  exec(command: string, timeoutMs?: number): Promise<ExecResult> {
+  /**
+   * Run a command, with `input` on its standard input; one still running after
+   * `timeoutMs` has its channel closed and fails.
+   */
+  exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    const { timeoutMs, input } = options;
     return new Promise((resolve, reject) => {
       this.client.exec(command, (error, channel: ClientChannel) => {
         if (error) return reject(error);
@@ -60,6 +69,7 @@ export class RemoteHost {
                 timedOut = true;
                 channel.close();
               }, timeoutMs);
+        channel.end(input);
         channel.on('data', (chunk: Buffer) => out.push(chunk));
         channel.stderr.on('data', (chunk: Buffer) => err.push(chunk));
         channel.on('exit', (status: number | null) => (code = status ?? -1));
@@ -77,8 +87,8 @@ export class RemoteHost {
   }
 
   /** Run a command that must succeed; `what` names the step in the error. */
-  async run(command: string, what: string, timeoutMs?: number): Promise<string> {
-    const result = await this.exec(command, timeoutMs);
+  async run(command: string, what: string, options: ExecOptions = {}): Promise<string> {
+    const result = await this.exec(command, options);
     if (result.code !== 0) {
       const output = (result.stderr || result.stdout).trim().split('\n').slice(-5).join('\n');
       throw new PipelineError(

@@ -15,7 +15,7 @@ import { pruneReleases } from './prune.js';
 import { readinessProber, waitUntilReady } from './readiness.js';
 import { serverDiffers, type Release } from './release.js';
 import { describeTarget, type DeploySettings } from './settings.js';
-import { uploadRelease, type UploadOutcome } from './upload.js';
+import { uploadRelease, type UploadResult } from './upload.js';
 
 export interface DeployEvents {
   step?(host: string, text: string): void;
@@ -35,7 +35,7 @@ export interface DeployRequest {
 export interface HostResult {
   host: string;
   previous: string | null;
-  upload: UploadOutcome;
+  upload: UploadResult;
   pruned: string[];
   tookOverStaleLock: boolean;
 }
@@ -64,10 +64,9 @@ async function reloadAndCheck(
     MLOPS_RELEASE_DIR: releaseDir(layout, live.version),
     MLOPS_SERVER_CHANGED: serverDiffers(replaced?.manifest, live.manifest) ? '1' : '0',
   };
-  const command = await remote.exec(
-    withEnv(env, settings.service_command),
-    settings.readiness.timeout_ms,
-  );
+  const command = await remote.exec(withEnv(env, settings.service_command), {
+    timeoutMs: settings.readiness.timeout_ms,
+  });
   if (command.code !== 0) {
     const output = (command.stderr || command.stdout).trim().split('\n').slice(-3).join(' / ');
     return `the service command failed (exit ${command.code})${output ? `: ${output}` : ''}`;
@@ -135,11 +134,12 @@ async function deployHost(remote: RemoteHost, request: DeployRequest): Promise<H
   if (lock.tookOverStale) step(`took over a stale lock ${layout.lock}`);
   try {
     const previous = await readCurrent(remote, layout);
-    const upload = await uploadRelease(remote, release, layout);
+    const upload = await uploadRelease(remote, release, layout, previous);
+    const dir = releaseDir(layout, release.version);
     step(
-      upload === 'uploaded'
-        ? `uploaded ${release.files.length} files to ${releaseDir(layout, release.version)}`
-        : `${releaseDir(layout, release.version)} is already there, same content`,
+      upload.outcome === 'uploaded'
+        ? `uploaded ${upload.sent} files to ${dir}${upload.linked ? ` (${upload.linked} unchanged, linked from ${previous?.version})` : ''}`
+        : `${dir} is already there, same content`,
     );
     await pointCurrentAt(remote, layout, release.version);
     step(`current -> releases/${release.version} (was ${previous?.version ?? 'none'})`);

@@ -8,18 +8,16 @@ set -euo pipefail
 if [ ! -x /usr/sbin/sshd ] || ! command -v ssh-keygen > /dev/null; then
   echo "services: installing openssh-server"
   export DEBIAN_FRONTEND=noninteractive
-  # policy-rc.d 101 keeps the package's postinst from starting the daemon on
-  # machines that have an init system; containers without one do not start it anyway.
+  # A policy-rc.d answering 101 keeps the package's postinst from starting the
+  # daemon on machines with an init system (containers have none to start it).
   policy=/usr/sbin/policy-rc.d
-  created_policy=0
   if [ ! -e "$policy" ]; then
     printf '#!/bin/sh\nexit 101\n' > "$policy"
     chmod +x "$policy"
-    created_policy=1
+    trap 'rm -f "$policy"' EXIT
   fi
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends openssh-server openssh-client > /dev/null
-  if [ "$created_policy" = 1 ]; then rm -f "$policy"; fi
 fi
 
 # sshd refuses to start without its privilege-separation directory.

@@ -4,7 +4,8 @@
  * is rolled back with the old one serving throughout, and a host whose key is
  * not the pinned one gets nothing.
  */
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -49,6 +50,8 @@ afterAll(async () => {
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
 async function newVm(): Promise<Vm> {
   const vm = await createVm();
   vms.push(vm);
@@ -81,9 +84,18 @@ describe('deploy over SSH', () => {
     await load.waitFor(v2.modelVersion, 20);
     const traffic = await load.stop();
 
-    expect(result.hosts).toEqual([
-      expect.objectContaining({ previous: v1.version, upload: 'uploaded' }),
-    ]);
+    const [host] = result.hosts;
+    expect(host!.previous).toBe(v1.version);
+    // The unchanged server is linked from the live release, not sent again.
+    expect(host!.upload.outcome).toBe('uploaded');
+    expect(host!.upload.linked).toBeGreaterThanOrEqual(2);
+    expect(host!.upload.sent + host!.upload.linked).toBe(v2.files.length);
+    const releaseFile = (r: Release, path: string) => join(vm.base, 'releases', r.version, path);
+    expect((await stat(releaseFile(v2, 'server/server.mjs'))).ino).toBe(
+      (await stat(releaseFile(v1, 'server/server.mjs'))).ino,
+    );
+    for (const file of v2.manifest.files)
+      expect(sha256(await readFile(releaseFile(v2, file.path))), file.path).toBe(file.sha256);
     expect(await vm.current()).toBe(`releases/${v2.version}`);
     expect(traffic.errors).toBe(0);
     expect(traffic.timeouts).toBe(0);
