@@ -148,7 +148,10 @@ async function deployHost(remote: RemoteHost, request: DeployRequest): Promise<H
       modelVersion: release.modelVersion,
       manifest: release.manifest,
     };
-    const failure = await reloadAndCheck(remote, settings, layout, live, previous);
+    // A connection lost here still deserves a rollback attempt (which reports if it cannot).
+    const failure = await reloadAndCheck(remote, settings, layout, live, previous).catch(
+      (error: Error) => `the service command could not run (${error.message})`,
+    );
     if (failure) throw await rollBack(remote, settings, layout, release, previous, failure);
     step(`ready, serving model ${release.modelVersion}`);
     const pruned = await pruneReleases(remote, layout, settings.keep, release.version);

@@ -84,7 +84,9 @@ export async function acquireLock(
       const release = async () => {
         // Remove it only while it is still ours: a takeover may have replaced it.
         const script = `[ "$(cat -- ${sh(`${layout.lock}/owner`)} 2>/dev/null)" = ${sh(JSON.stringify(owner))} ] && rm -rf -- ${sh(layout.lock)}`;
-        await remote.exec(script);
+        // A connection lost meanwhile leaves the lock behind; it goes stale and is
+        // taken over, and the error that lost the connection is the one to report.
+        await remote.exec(script).catch(() => undefined);
       };
       return { owner, tookOverStale, release };
     }

@@ -70,8 +70,12 @@ async function collect(root: string, prefix: string): Promise<ReleaseFile[]> {
   const files: ReleaseFile[] = [];
   for (const entry of entries) {
     const local = join(entry.parentPath, entry.name);
-    // Symlinks are followed: the VM gets the files they point at.
+    // Symlinks to files are followed: the VM gets the files they point at.
     const info = await stat(local);
+    if (entry.isSymbolicLink() && info.isDirectory())
+      throw new PipelineError('deploy', `${local}: a symlink to a directory cannot be released`, {
+        hint: 'Copy the directory in place of the link (cp -RL) before deploying.',
+      });
     if (!info.isFile()) continue;
     files.push({
       local,
