@@ -30,7 +30,12 @@ const ROW = {
 
 export function startLoad(port: number, maxSeconds = 60): Load {
   const versions: string[] = [];
-  const waiters: { version: string; count: number; resolve: () => void }[] = [];
+  const waiters: {
+    version: string;
+    count: number;
+    resolve: () => void;
+    reject: (error: Error) => void;
+  }[] = [];
   let finish: (result: autocannon.Result) => void = () => {};
   let fail: (error: unknown) => void = () => {};
   const done = new Promise<autocannon.Result>((resolve, reject) => {
@@ -60,12 +65,18 @@ export function startLoad(port: number, maxSeconds = 60): Load {
         },
       ],
     },
-    (error: unknown, result: autocannon.Result) => (error ? fail(error) : finish(result)),
+    (error: unknown, result: autocannon.Result) => {
+      // A waiter still waiting when the load ends would otherwise wait for the test timeout.
+      for (const w of waiters)
+        w.reject(new Error(`load ended before ${w.count} answers named model ${w.version}`));
+      if (error) fail(error);
+      else finish(result);
+    },
   );
   return {
     waitFor(version, count) {
-      return new Promise((resolve) => {
-        waiters.push({ version, count, resolve });
+      return new Promise((resolve, reject) => {
+        waiters.push({ version, count, resolve, reject });
         if (versions.filter((v) => v === version).length >= count) resolve();
       });
     },

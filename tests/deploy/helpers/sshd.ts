@@ -4,7 +4,7 @@
  * root allowed in by that key only.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -67,6 +67,13 @@ async function waitForBanner(port: number, child: ChildProcess, log: () => strin
 }
 
 export async function startSshd(): Promise<Sshd> {
+  try {
+    await access('/usr/sbin/sshd');
+  } catch {
+    throw new Error('/usr/sbin/sshd is missing: run scripts/services/sshd.sh (npm test does)');
+  }
+  // sshd will not start without its privilege-separation directory.
+  await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
   // Under /run, not /tmp: sshd's StrictModes refuses an AuthorizedKeysFile below a
   // world-writable directory, and we keep StrictModes on.
   const dir = await mkdtemp('/run/mlops-test-sshd-');
