@@ -133,6 +133,27 @@ describe('deploy over SSH', () => {
     expect(new Set(traffic.versions)).toEqual(new Set([v1.modelVersion]));
   });
 
+  it('rolls back when the service command fails, and removes current when there is nothing to go back to', async () => {
+    const vm = await newVm();
+    const failing = `[ "$MLOPS_RELEASE" = ${v2.version} ] && { echo "unit not found" >&2; exit 5; }; ${vm.serviceCommand}`;
+    const first = await deployTo(vm, v2, { settings: { service_command: failing } }).catch(
+      (error: unknown) => error,
+    );
+    expect((first as PipelineError).message).toBe(
+      `root@127.0.0.1:${sshd.port}: the service command failed (exit 5): unit not found; no earlier release to roll back to, so current was removed`,
+    );
+    expect(await vm.current()).toBeNull();
+
+    await deployTo(vm, v1, { settings: { service_command: failing } });
+    const second = await deployTo(vm, v2, { settings: { service_command: failing } }).catch(
+      (error: unknown) => error,
+    );
+    expect((second as PipelineError).message).toBe(
+      `root@127.0.0.1:${sshd.port}: the service command failed (exit 5): unit not found; rolled back to ${v1.version}, which is serving again`,
+    );
+    expect(await vm.current()).toBe(`releases/${v1.version}`);
+  });
+
   it('refuses a host whose key is not the pinned one before uploading anything', async () => {
     const vm = await newVm();
     const stray = await strayHostKey(scratch);
