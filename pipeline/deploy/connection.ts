@@ -1,7 +1,8 @@
 /**
  * One SSH connection to a VM (ssh2): run commands, open SFTP, and reach the
  * service on the VM's loopback. The host key is checked against the pins during
- * the key exchange, so a host that fails it never sees a byte of ours.
+ * the key exchange, so a host that fails it never gets as far as authentication:
+ * it sees no key signature, no command and no file of ours.
  */
 import type { Duplex } from 'node:stream';
 import { Client, type ClientChannel, type SFTPWrapper } from 'ssh2';

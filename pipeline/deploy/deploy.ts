@@ -185,14 +185,22 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
         remote.close();
       }
     } catch (error) {
-      if (targets.length === 1) throw error;
+      // An SSH or SFTP failure of ours is still the user's to act on: name the host.
+      const failure =
+        error instanceof PipelineError
+          ? error
+          : new PipelineError(
+              'deploy',
+              `${describeTarget(target)}: ${error instanceof Error ? error.message : String(error)}`,
+              { cause: error },
+            );
+      if (targets.length === 1) throw failure;
       const done = hosts.map((h) => h.host);
       const skipped = targets.slice(index + 1).map(describeTarget);
-      const message = error instanceof Error ? error.message : String(error);
       throw new PipelineError(
         'deploy',
-        `${message}. Stopped at host ${index + 1} of ${targets.length}: deployed to ${done.join(', ') || 'none'}; not attempted: ${skipped.join(', ') || 'none'}`,
-        { hint: error instanceof PipelineError ? error.hint : undefined, cause: error },
+        `${failure.message}. Stopped at host ${index + 1} of ${targets.length}: deployed to ${done.join(', ') || 'none'}; not attempted: ${skipped.join(', ') || 'none'}`,
+        { hint: failure.hint, cause: failure },
       );
     }
   }
