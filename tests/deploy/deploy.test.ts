@@ -52,6 +52,13 @@ afterAll(async () => {
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
+/** Every path under a directory with its modification time. */
+async function snapshot(dir: string): Promise<Record<string, number>> {
+  const entries = await readdir(dir, { recursive: true });
+  const times = await Promise.all(entries.map(async (e) => (await stat(join(dir, e))).mtimeMs));
+  return Object.fromEntries(entries.map((e, i) => [e, times[i]!]));
+}
+
 async function newVm(): Promise<Vm> {
   const vm = await createVm();
   vms.push(vm);
@@ -154,7 +161,7 @@ describe('deploy over SSH', () => {
     expect(await vm.current()).toBe(`releases/${v1.version}`);
   });
 
-  it('refuses a host whose key is not the pinned one before uploading anything', async () => {
+  it('refuses a host whose key is not the pinned one before uploading anything, and accepts its fingerprint', async () => {
     const vm = await newVm();
     const stray = await strayHostKey(scratch);
     const cases: [HostKeyPins, RegExp][] = [
@@ -170,21 +177,28 @@ describe('deploy over SSH', () => {
         /no host key is pinned for this host/,
       ],
     ];
-    for (const [pins, reason] of cases) {
-      const error = await deployTo(vm, v1, { pins }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(PipelineError);
-      expect((error as PipelineError).message).toContain(
-        `root@127.0.0.1:${sshd.port}: refused host key ${sshd.fingerprint}`,
-      );
-      expect((error as PipelineError).message).toMatch(reason);
-    }
-    expect(await readdir(vm.base)).toEqual([]);
-  });
+    const refused = async (release: Release) => {
+      for (const [pins, reason] of cases) {
+        const error = await deployTo(vm, release, { pins }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(PipelineError);
+        expect((error as PipelineError).message).toContain(
+          `root@127.0.0.1:${sshd.port}: refused host key ${sshd.fingerprint}`,
+        );
+        expect((error as PipelineError).message).toMatch(reason);
+      }
+    };
 
-  it('accepts the host by its SHA256 fingerprint as ssh-keygen prints it', async () => {
-    const vm = await newVm();
+    // A fresh VM gets nothing at all, not even the releases directory.
+    await refused(v1);
+    expect(await readdir(vm.base)).toEqual([]);
+
+    // A VM with a live release keeps it untouched: same files, same link, no lock.
     const result = await deployTo(vm, v1, { pins: parseHostKeyPins([sshd.fingerprint]) });
     expect(result.hosts.map((h) => h.host)).toEqual([`root@127.0.0.1:${sshd.port}`]);
+    const before = await snapshot(join(vm.base, 'releases'));
+    await refused(v2);
+    expect(await snapshot(join(vm.base, 'releases'))).toEqual(before);
     expect(await vm.current()).toBe(`releases/${v1.version}`);
+    expect(await readdir(vm.base)).not.toContain('.deploy.lock');
   });
 });
