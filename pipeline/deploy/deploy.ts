@@ -121,6 +121,8 @@ async function rollBack(
   }
 }
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 async function deployHost(remote: RemoteHost, request: DeployRequest): Promise<HostResult> {
   const { settings, release } = request;
   const layout = layoutOf(remote.target.base ?? settings.base);
@@ -138,7 +140,7 @@ async function deployHost(remote: RemoteHost, request: DeployRequest): Promise<H
     const dir = releaseDir(layout, release.version);
     step(
       upload.outcome === 'uploaded'
-        ? `uploaded ${upload.sent} files to ${dir}${upload.linked ? ` (${upload.linked} unchanged, linked from ${previous?.version})` : ''}`
+        ? `uploaded ${plural(upload.sent, 'file')} to ${dir}${upload.linked ? ` (${upload.linked} unchanged, linked from ${previous?.version})` : ''}`
         : `${dir} is already there, same content`,
     );
     await pointCurrentAt(remote, layout, release.version);

@@ -7,6 +7,7 @@ import { mkdtemp, readFile, readdir, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { sh } from '../../../pipeline/deploy/connection.js';
 import { parseHostKeyPins, type HostKeyPins } from '../../../pipeline/deploy/host-key.js';
 import {
   DeploySettingsSchema,
@@ -17,12 +18,20 @@ import { freePort, type Sshd } from './sshd.js';
 
 const run = promisify(execFile);
 
+/**
+ * The server part of the test releases, and how the VM's service manager starts
+ * it. `mlops serve` takes their place by staging the project as the server
+ * (deploy/stage-server.sh DIR) and starting it as
+ * `node "$MLOPS_BASE/current/server/bin/mlops.js" serve --model "$MLOPS_BASE/current/model" --port "$PORT"`.
+ */
 export const RELEASE_SERVER = resolve(import.meta.dirname, '../fixtures/release-server');
+export const START_SERVER = 'node "$MLOPS_BASE/current/server/server.mjs"';
+const SERVICE_MANAGER = resolve(import.meta.dirname, '../fixtures/service.sh');
 
 export interface Vm {
   base: string;
   servicePort: number;
-  /** `sh $MLOPS_BASE/current/server/service.sh` with this VM's port. */
+  /** The deploy's service command for this VM: start or reload its server. */
   serviceCommand: string;
   current(): Promise<string | null>;
   releases(): Promise<string[]>;
@@ -32,7 +41,7 @@ export interface Vm {
 export async function createVm(): Promise<Vm> {
   const base = await mkdtemp(join(tmpdir(), 'mlops-vm-'));
   const servicePort = await freePort();
-  const serviceCommand = `PORT=${servicePort} sh "$MLOPS_BASE/current/server/service.sh"`;
+  const serviceCommand = `PORT=${servicePort} START=${sh(START_SERVER)} sh ${sh(SERVICE_MANAGER)}`;
   return {
     base,
     servicePort,
