@@ -16,6 +16,14 @@ const remotePath = z
   })
   .refine((p) => !p.split('/').includes('..'), { error: 'expected a path without ..' });
 
+/**
+ * For the systemd unit in deploy/: a reload (SIGHUP, the model swapped in place)
+ * when only the model changed, a restart when the server did, the first release
+ * included (a reload cannot start a stopped service).
+ */
+export const DEFAULT_SERVICE_COMMAND =
+  'if [ "$MLOPS_SERVER_CHANGED" = 1 ]; then sudo systemctl restart mlops-serve; else sudo systemctl reload mlops-serve; fi';
+
 export const TargetSchema = z.strictObject({
   host: z.string().regex(/^[A-Za-z0-9._:-]+$/, { error: 'expected a host name or an IP address' }),
   port: z.int().min(1).max(65535).default(22),
@@ -44,7 +52,7 @@ export const DeploySettingsSchema = z.strictObject({
    * the service pick up `current` without dropping requests. `$MLOPS_BASE`,
    * `$MLOPS_RELEASE` and `$MLOPS_RELEASE_DIR` are set for it.
    */
-  service_command: z.string().min(1).default('sudo systemctl reload mlops-serve'),
+  service_command: z.string().min(1).default(DEFAULT_SERVICE_COMMAND),
   readiness: ReadinessSchema.default(ReadinessSchema.parse({})),
   /** Releases kept on each host, the live one included. */
   keep: z

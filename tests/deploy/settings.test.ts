@@ -1,6 +1,10 @@
 /** Deploy settings are checked before any host is contacted: what would reach a remote shell is constrained. */
 import { describe, expect, it } from 'vitest';
-import { DeploySettingsSchema, parseTargetSpec } from '../../pipeline/deploy/settings.js';
+import {
+  DEFAULT_SERVICE_COMMAND,
+  DeploySettingsSchema,
+  parseTargetSpec,
+} from '../../pipeline/deploy/settings.js';
 import { PipelineError } from '../../pipeline/errors.js';
 
 const target = { host: 'vm1.example.org', user: 'deploy' };
@@ -49,7 +53,7 @@ describe('deploy settings', () => {
     const settings = DeploySettingsSchema.parse({ targets: [target] });
     expect(settings).toMatchObject({
       base: '/srv/mlops',
-      service_command: 'sudo systemctl reload mlops-serve',
+      service_command: DEFAULT_SERVICE_COMMAND,
       keep: 5,
       readiness: { port: 8080, path: '/readyz' },
       targets: [{ ...target, port: 22 }],

@@ -24,7 +24,7 @@ interface DeployOptions {
   hostKey: string[];
   knownHosts?: string;
   hostKeyEnv: string;
-  serviceCommand: string;
+  serviceCommand?: string;
   readyPort: string;
   readyPath: string;
   readyUrl?: string;
@@ -132,8 +132,7 @@ export function registerDeployCommand(program: Command): void {
     )
     .option(
       '--service-command <cmd>',
-      'run on the VM after current moves; must hand over without dropping requests',
-      'sudo systemctl reload mlops-serve',
+      'run on the VM after current moves; must hand over without dropping requests (default: systemctl reload mlops-serve, or restart when the server changed)',
     )
     .option(
       '--ready-port <port>',
