@@ -167,6 +167,25 @@ describe('the service command', () => {
   });
 });
 
+describe('readiness', () => {
+  it('can be probed at a URL instead of through the SSH connection', async () => {
+    const vm = await newVm();
+    const url = `http://127.0.0.1:${vm.servicePort}/readyz`;
+    await deployTo(vm, v1, { readiness: { url, timeout_ms: 8_000, interval_ms: 100 } });
+    const answer = (await (await fetch(url)).json()) as { model_version: string };
+    expect(answer.model_version).toBe(v1.modelVersion);
+
+    const error = await deployTo(vm, v2, {
+      readiness: { url: `http://127.0.0.1:${vm.servicePort}/nowhere`, timeout_ms: 1_000 },
+    }).catch((e: unknown) => e);
+    expect((error as PipelineError).message).toMatch(
+      new RegExp(
+        `did not become ready within 1 s \\(last answer: HTTP 404\\); rolled back to ${v1.version}, which is not serving either`,
+      ),
+    );
+  });
+});
+
 describe('several hosts', () => {
   it('deploys hosts in order and stops at the first one that fails', async () => {
     const [a, b, c] = [await newVm(), await newVm(), await newVm()];
