@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { exitCodeFor, PipelineError } from '../errors.js';
+import { registerDeployCommand } from './commands/deploy.js';
 import { registerPipelineCommands } from './commands/pipeline.js';
 import { registerPredictCommand } from './commands/predict.js';
 import { registerSchemaCommand } from './commands/schema.js';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerPipelineCommands(program);
   registerPredictCommand(program);
   registerSchemaCommand(program);
+  registerDeployCommand(program);
   return program;
 }
 

@@ -1,0 +1,181 @@
+/**
+ * `mlops deploy`: put the model (and the server that serves it) live on VMs
+ * over SSH. Secrets come from files or environment variables, read here only.
+ */
+import { Option, type Command } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { hostname, userInfo } from 'node:os';
+import { resolve } from 'node:path';
+import { deploy } from '../../deploy/deploy.js';
+import { parseHostKeyPins } from '../../deploy/host-key.js';
+import { buildRelease } from '../../deploy/release.js';
+import { DeploySettingsSchema, parseTargetSpec } from '../../deploy/settings.js';
+import { PipelineError } from '../../errors.js';
+import { say } from '../common.js';
+
+interface DeployOptions {
+  host: string[];
+  base: string;
+  server: string;
+  model: string;
+  release?: string;
+  keyFile?: string;
+  keyEnv: string;
+  hostKey: string[];
+  knownHosts?: string;
+  hostKeyEnv: string;
+  serviceCommand?: string;
+  readyPort: string;
+  readyPath: string;
+  readyUrl?: string;
+  readyTimeout: string;
+  keep: string;
+  lockStale: string;
+  quiet?: boolean;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+async function readSecretFile(path: string, what: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    throw new PipelineError(
+      'usage',
+      `${path}: cannot read the ${what} (${(error as NodeJS.ErrnoException).code})`,
+    );
+  }
+}
+
+async function privateKey(opts: DeployOptions): Promise<string> {
+  if (opts.keyFile) return readSecretFile(opts.keyFile, 'SSH private key');
+  const key = process.env[opts.keyEnv];
+  if (key?.trim()) return key;
+  throw new PipelineError('usage', `no SSH private key: ${opts.keyEnv} is not set`, {
+    hint: `Set ${opts.keyEnv} to the private key (a CI secret), or give --key-file.`,
+  });
+}
+
+async function hostKeyPins(opts: DeployOptions): Promise<string[]> {
+  const pins = [...opts.hostKey];
+  if (opts.knownHosts) pins.push(await readSecretFile(opts.knownHosts, 'known_hosts file'));
+  const fromEnv = process.env[opts.hostKeyEnv];
+  if (!pins.length && fromEnv?.trim()) pins.push(fromEnv);
+  if (!pins.length)
+    throw new PipelineError(
+      'usage',
+      'no host key pinned: the VM could not be told from an impostor',
+      {
+        hint: `Give --host-key (a SHA256 fingerprint from \`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub\` on the VM, or a known_hosts line), --known-hosts FILE, or set ${opts.hostKeyEnv}.`,
+      },
+    );
+  return pins;
+}
+
+function positive(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new PipelineError('usage', `${flag} ${value}: expected a positive number`);
+  return n;
+}
+
+function settingsFrom(opts: DeployOptions) {
+  const parsed = DeploySettingsSchema.safeParse({
+    targets: opts.host.map(parseTargetSpec),
+    base: opts.base,
+    service_command: opts.serviceCommand,
+    readiness: {
+      port: positive(opts.readyPort, '--ready-port'),
+      path: opts.readyPath,
+      url: opts.readyUrl,
+      timeout_ms: Math.round(positive(opts.readyTimeout, '--ready-timeout') * 1000),
+    },
+    keep: positive(opts.keep, '--keep'),
+    lock_stale_ms: Math.round(positive(opts.lockStale, '--lock-stale') * 60_000),
+  });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new PipelineError('usage', `deploy setting ${issue.path.join('.')}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+export function registerDeployCommand(program: Command): void {
+  program
+    .command('deploy')
+    .description(
+      'upload a release (server + model) to VMs over SSH, switch it live, roll back if it is not ready',
+    )
+    .requiredOption(
+      '--host <user@host[:port]>',
+      'a VM to deploy to (repeatable; in order)',
+      collect,
+      [],
+    )
+    .requiredOption('--server <dir>', 'the server to release (started by the service command)')
+    .option('-m, --model <dir>', 'the model bundle to release', 'artifacts/model')
+    .option('--release <name>', 'release name on the VMs (default: the model version)')
+    .option('--base <dir>', 'release root on the VMs', '/srv/mlops')
+    .option('--key-file <file>', 'SSH private key file')
+    .option('--key-env <name>', 'environment variable holding the SSH private key', 'MLOPS_SSH_KEY')
+    .option(
+      '--host-key <pin>',
+      'pinned host key: SHA256:… fingerprint or a known_hosts line (repeatable)',
+      collect,
+      [],
+    )
+    .option('--known-hosts <file>', 'pinned host keys in known_hosts format')
+    .option(
+      '--host-key-env <name>',
+      'environment variable with pins, used when no --host-key/--known-hosts is given',
+      'MLOPS_SSH_HOST_KEY',
+    )
+    .option(
+      '--service-command <cmd>',
+      'run on the VM after current moves; must hand over without dropping requests (default: systemctl reload mlops-serve, or restart when the server changed)',
+    )
+    .option(
+      '--ready-port <port>',
+      'service port on the VM, probed through the SSH connection',
+      '8080',
+    )
+    .option('--ready-path <path>', 'readiness route', '/readyz')
+    .option('--ready-url <url>', 'probe this URL directly instead of through SSH')
+    .option('--ready-timeout <seconds>', 'how long the release has to become ready', '60')
+    .addOption(
+      new Option('--keep <n>', 'releases kept on each VM, the live one included').default('5'),
+    )
+    .option('--lock-stale <minutes>', 'take over a deploy lock older than this', '30')
+    .option('-q, --quiet', 'print only the result')
+    .action(async (opts: DeployOptions) => {
+      const settings = settingsFrom(opts);
+      const pins = parseHostKeyPins(await hostKeyPins(opts));
+      const credentials = {
+        privateKey: await privateKey(opts),
+        passphrase: process.env.MLOPS_SSH_KEY_PASSPHRASE || undefined,
+      };
+      const release = await buildRelease({
+        server: resolve(opts.server),
+        model: resolve(opts.model),
+        version: opts.release,
+      });
+      if (!opts.quiet)
+        say(
+          'deploy',
+          `release ${release.version}: ${release.files.length} files, model ${release.modelVersion}`,
+        );
+      const result = await deploy({
+        settings,
+        release,
+        credentials,
+        pins,
+        by: `${userInfo().username}@${hostname()}`,
+        pid: process.pid,
+        events: opts.quiet ? {} : { step: (host, text) => say('deploy', `${host}: ${text}`) },
+      });
+      say(
+        'deploy',
+        `release ${result.release} is live on ${result.hosts.map((h) => h.host).join(', ')}`,
+      );
+    });
+}

@@ -1,0 +1,106 @@
+/** `mlops deploy` as a user or CI runs it: secrets from the environment, exit codes, messages. */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { trainModels } from './helpers/models.js';
+import { startSshd, strayHostKey, type Sshd } from './helpers/sshd.js';
+import { createVm, RELEASE_SERVER, type Vm } from './helpers/vm.js';
+
+const root = resolve(import.meta.dirname, '../..');
+let sshd: Sshd;
+let scratch: string;
+let model: string;
+const vms: Vm[] = [];
+
+beforeAll(async () => {
+  sshd = await startSshd();
+  scratch = await mkdtemp(join(tmpdir(), 'mlops-deploy-cli-'));
+  [model] = (await trainModels(scratch, [['model.epochs=3']])) as [string];
+});
+
+afterEach(async () => {
+  await Promise.all(vms.splice(0).map((vm) => vm.stop()));
+});
+
+afterAll(async () => {
+  await sshd?.stop();
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+});
+
+function mlops(args: string[], env: Record<string, string>) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
+    execFile(
+      process.execPath,
+      [join(root, 'bin/mlops.js'), ...args],
+      { cwd: root, env: { PATH: process.env.PATH!, ...env } },
+      (error, stdout, stderr) => done({ code: error ? Number(error.code) : 0, stdout, stderr }),
+    );
+  });
+}
+
+function deployArgs(vm: Vm): string[] {
+  return [
+    'deploy',
+    '--host',
+    `root@127.0.0.1:${sshd.port}`,
+    '--base',
+    vm.base,
+    '--server',
+    RELEASE_SERVER,
+    '--model',
+    model,
+    '--service-command',
+    vm.serviceCommand,
+    '--ready-port',
+    String(vm.servicePort),
+    '--ready-timeout',
+    '10',
+  ];
+}
+
+describe('mlops deploy', () => {
+  it('deploys with the key and the host key pin taken from the environment', async () => {
+    const vm = await createVm();
+    vms.push(vm);
+    const { code, stderr } = await mlops(deployArgs(vm), {
+      MLOPS_SSH_KEY: sshd.privateKey,
+      MLOPS_SSH_HOST_KEY: sshd.fingerprint,
+    });
+    expect(stderr).toMatch(/ready, serving model \w+/);
+    expect(stderr).toContain(`is live on root@127.0.0.1:${sshd.port}`);
+    expect(stderr).not.toContain('PRIVATE KEY');
+    expect(code).toBe(0);
+    expect(await vm.current()).toMatch(/^releases\/\w+$/);
+  });
+
+  it('exits 2 naming the host when its key is not the pinned one, uploading nothing', async () => {
+    const vm = await createVm();
+    vms.push(vm);
+    const keyFile = join(scratch, 'id_deploy');
+    await writeFile(keyFile, sshd.privateKey, { mode: 0o600 });
+    const knownHosts = join(scratch, 'known_hosts');
+    await writeFile(knownHosts, `[127.0.0.1]:${sshd.port} ${(await strayHostKey(scratch)).line}\n`);
+
+    const { code, stderr } = await mlops(
+      [...deployArgs(vm), '--key-file', keyFile, '--known-hosts', knownHosts],
+      {},
+    );
+    expect(code).toBe(2);
+    expect(stderr).toContain(
+      `error: root@127.0.0.1:${sshd.port}: refused host key ${sshd.fingerprint}: it matches no pinned key`,
+    );
+    expect(stderr).toContain('hint: ');
+    expect(await readdir(vm.base)).toEqual([]);
+  });
+
+  it('will not connect without a pinned host key', async () => {
+    const vm = await createVm();
+    vms.push(vm);
+    const { code, stderr } = await mlops(deployArgs(vm), { MLOPS_SSH_KEY: sshd.privateKey });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^error: no host key pinned/m);
+    expect(await readdir(vm.base)).toEqual([]);
+  });
+});
