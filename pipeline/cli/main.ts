@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { exitCodeFor, PipelineError } from '../errors.js';
 import { registerPipelineCommands } from './commands/pipeline.js';
 import { registerPredictCommand } from './commands/predict.js';
+import { registerRegistryCommands } from './commands/registry.js';
 import { registerSchemaCommand } from './commands/schema.js';
 
 export function buildProgram(): Command {
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerPipelineCommands(program);
   registerPredictCommand(program);
+  registerRegistryCommands(program);
   registerSchemaCommand(program);
   return program;
 }
