@@ -9,6 +9,7 @@ import { registerPipelineCommands } from './commands/pipeline.js';
 import { registerPredictCommand } from './commands/predict.js';
 import { registerRegistryCommands } from './commands/registry.js';
 import { registerSchemaCommand } from './commands/schema.js';
+import { registerServeCommand } from './commands/serve.js';
 
 export function buildProgram(): Command {
   const program = new Command('mlops')
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerPredictCommand(program);
   registerRegistryCommands(program);
   registerSchemaCommand(program);
+  registerServeCommand(program);
   return program;
 }
 
