@@ -49,11 +49,14 @@ function storeFor(opts: RegistryOptions): ObjectStore {
   return openStore(url, { gcsEndpoint: opts.gcsEndpoint ?? process.env.MLOPS_GCS_ENDPOINT });
 }
 
-/** The store as the user would type it: relative when it is under the current folder. */
+/** A path as the user would type it: relative when it is under the current folder. */
+function display(path: string): string {
+  const rel = show(path);
+  return rel.startsWith('..') ? resolve(path) : rel;
+}
+
 function where(store: ObjectStore): string {
-  if (store.url.startsWith('gs://')) return store.url;
-  const rel = show(store.url);
-  return rel.startsWith('..') ? store.url : rel;
+  return store.url.startsWith('gs://') ? store.url : display(store.url);
 }
 
 function out(text: string): void {
@@ -177,13 +180,13 @@ export function registerRegistryCommands(program: Command): void {
         if (ref) {
           const { version } = await resolveVersion(store, ref);
           await fetchVersion(store, version, to);
-          return out(`fetched ${version} into ${show(to)}`);
+          return out(`fetched ${version} into ${display(to)}`);
         }
         const { version } = await openRun(opts.config, opts.set);
         const record = await fetchVersion(store, version, to);
         out(
           record
-            ? `fetched ${version} into ${show(to)}; it is the model this commit trains, so training can be skipped`
+            ? `fetched ${version} into ${display(to)}; it is the model this commit trains, so training can be skipped`
             : `${version} is not registered in ${where(store)}; train it`,
         );
       },
