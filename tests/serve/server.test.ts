@@ -154,6 +154,30 @@ describe('POST /v1/predict', () => {
     },
   );
 
+  it('answers odd bodies with a 4xx, never a 500', async () => {
+    const bodies = [
+      'null',
+      '[]',
+      '"row"',
+      '42',
+      '{"rows": []}',
+      '{"rows": [null]}',
+      '{"rows": [[1, 2]]}',
+      '{"__proto__": {"Island": "Biscoe"}}',
+      '{"constructor": {"prototype": {"Island": "Biscoe"}}}',
+      JSON.stringify({ ...PENGUIN, Island: { nested: [1, { deep: true }] } }),
+      '{"Island": "Biscoe", "Body Mass (g)": 1e400}',
+      JSON.stringify(Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`f${i}`, i]))),
+      '{"Island": "Biscoe"'.repeat(3),
+    ];
+    for (const body of bodies) {
+      const res = await post(body);
+      expect(res.status, body.slice(0, 60)).toBeGreaterThanOrEqual(400);
+      expect(res.status, body.slice(0, 60)).toBeLessThan(500);
+      expect(res.json.error.message, body.slice(0, 60)).toBeTruthy();
+    }
+  });
+
   it('refuses a missing or wrong token with 401, before reading the body', async () => {
     const missing = await post(PENGUIN, {});
     expect(missing.status).toBe(401);
