@@ -18,13 +18,19 @@ export type ReloadResult =
   | { ok: true; version: string; previous: string | null }
   | { ok: false; error: string; version: string | null };
 
-/** One row that every feature schema accepts (missing values are imputed or rejected, never crash). */
-function warmUp(bundle: ModelBundle): void {
-  const row: Record<string, unknown> = {};
+/** A typical row of the model's features: the training means and first categories. */
+export function exampleRow(bundle: ModelBundle): Record<string, number | string> {
+  const row: Record<string, number | string> = {};
   for (const f of bundle.preprocess.features)
-    row[f.name] = f.type === 'numeric' ? f.mean : (f.categories[0] ?? '');
+    row[f.name] = f.type === 'numeric' ? Number(f.mean.toPrecision(4)) : (f.categories[0] ?? '');
+  return row;
+}
+
+function warmUp(bundle: ModelBundle): void {
   // The first prediction compiles kernels; do it before the model takes traffic.
-  predictRows(bundle, [row]);
+  const outcome = predictRows(bundle, [exampleRow(bundle)]);
+  if (!outcome.ok)
+    throw new Error(`the model rejects its own example row: ${outcome.errors[0]!.message}`);
 }
 
 export class ModelSlot {

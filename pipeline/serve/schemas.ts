@@ -82,9 +82,11 @@ export const Row = {
   additionalProperties: true,
 } as const;
 
-export function predictBody(maxRows: number) {
+/** `example` (a row of the model loaded at start) fills Swagger UI's "Try it out". */
+export function predictBody(maxRows: number, example?: Record<string, unknown>) {
   return {
     description: `One row, or {"rows": [...]} with 1 to ${maxRows} rows.`,
+    ...(example ? { examples: [example, { rows: [example, example] }] } : {}),
     anyOf: [
       {
         type: 'object',

@@ -14,13 +14,14 @@ import Fastify, {
   type FastifyRequest,
   type FastifyServerOptions,
 } from 'fastify';
+import { initBackend, type BackendName } from '../train/backend.js';
 import { API_VERSION } from './api-version.js';
 import { bearerChecker } from './auth.js';
 import { PredictBatcher } from './batcher.js';
 import type { FieldError as FieldErrorValue } from '../prepare/preprocess.js';
 import { toApiError, type ApiError } from './errors.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
-import { ModelSlot, type ReloadResult } from './model-slot.js';
+import { exampleRow, ModelSlot, type ReloadResult } from './model-slot.js';
 import {
   ErrorResponse,
   FieldError,
@@ -52,6 +53,8 @@ export interface ServerOptions {
   bodyLimit?: number;
   /** Most rows in one batch. */
   maxRows?: number;
+  /** TensorFlow.js backend to prefer (the fastest that loads, when not given). */
+  backend?: BackendName;
   /** Fastify's logger option (false: no log). */
   logger?: FastifyServerOptions['logger'];
 }
@@ -72,6 +75,7 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 export async function createPredictionServer(options: ServerOptions): Promise<PredictionServer> {
   const bodyLimit = options.bodyLimit ?? BODY_LIMIT_DEFAULT;
   const maxRows = options.maxRows ?? MAX_ROWS_DEFAULT;
+  await initBackend(options.backend);
   const slot = new ModelSlot(options.modelDir);
   const metrics = createMetrics();
   const batcher = new PredictBatcher(slot);
@@ -181,6 +185,9 @@ export async function createPredictionServer(options: ServerOptions): Promise<Pr
     });
   };
 
+  // Loaded before the routes are declared, so the docs can show one of its rows.
+  await reload();
+
   for (const schema of [FieldError, ErrorResponse, Prediction, Row]) app.addSchema(schema);
   await app.register(swagger, {
     openapi: {
@@ -207,7 +214,7 @@ export async function createPredictionServer(options: ServerOptions): Promise<Pr
       onRequest: authenticate,
       schema: {
         summary: 'Predict one row or a batch',
-        body: predictBody(maxRows),
+        body: predictBody(maxRows, slot.current && exampleRow(slot.current.bundle)),
         response: { 200: PredictResponse, ...errors },
         ...secured,
       },
@@ -355,8 +362,6 @@ export async function createPredictionServer(options: ServerOptions): Promise<Pr
     reply.send(app.swagger()),
   );
 
-  await reload();
-  modelInfo();
   await app.ready();
 
   return {

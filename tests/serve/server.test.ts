@@ -226,6 +226,9 @@ describe('operations', () => {
     const predict = doc.paths['/v1/predict'].post;
     expect(predict.security).toEqual([{ bearer: [] }]);
     expect(JSON.stringify(predict.requestBody)).toContain('rows');
+    // "Try it out" starts from a row of the model's own features.
+    const example = predict.requestBody.content['application/json'].examples.example1.value;
+    expect(Object.keys(example).sort()).toEqual(Object.keys(PENGUIN).sort());
     expect(Object.keys(predict.responses)).toEqual(expect.arrayContaining(['200', '4XX']));
     expect(Object.keys(doc.components.schemas)).toEqual(
       expect.arrayContaining(['ErrorResponse', 'Prediction', 'Row']),
@@ -233,6 +236,7 @@ describe('operations', () => {
     const ui = await fetch(`${base}/docs/`);
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain('swagger');
+    expect((await fetch(`${base}/docs/static/swagger-ui-bundle.js`)).status).toBe(200);
   });
 
   it('exposes Prometheus metrics: latency, requests and errors by route and status, predictions, model info', async () => {

@@ -72,14 +72,15 @@ export function registerServeCommand(program: Command): void {
     )
     .action(async (opts: ServeOptions) => {
       const token = await readToken(opts.tokenFile);
-      const backend = await initBackend(opts.backend);
       const server = await createPredictionServer({
+        backend: opts.backend,
         modelDir: opts.model,
         token,
         bodyLimit: opts.bodyLimit,
         maxRows: opts.maxRows,
         logger: { level: opts.logLevel },
       });
+      const backend = await initBackend(opts.backend);
       const address = await server.listen(opts.host, opts.port);
       const model = server.slot.current;
       say(
