@@ -76,6 +76,7 @@ export async function createPredictionServer(options: ServerOptions): Promise<Pr
   const bodyLimit = options.bodyLimit ?? BODY_LIMIT_DEFAULT;
   const maxRows = options.maxRows ?? MAX_ROWS_DEFAULT;
   await initBackend(options.backend);
+  let closing = false;
   const slot = new ModelSlot(options.modelDir);
   const metrics = createMetrics();
   const batcher = new PredictBatcher(slot);
@@ -137,6 +138,9 @@ export async function createPredictionServer(options: ServerOptions): Promise<Pr
   app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
     reply.header('x-api-version', API_VERSION);
+    // While closing, a keep-alive connection is ended after its response instead
+    // of holding shutdown open until the client lets go of it.
+    if (closing) reply.header('connection', 'close');
     if (!reply.hasHeader('x-model-version'))
       reply.header('x-model-version', slot.current?.version ?? '');
     done(null, payload);
@@ -371,6 +375,7 @@ export async function createPredictionServer(options: ServerOptions): Promise<Pr
     reload,
     listen: (host, port) => app.listen({ host, port }),
     close: async () => {
+      closing = true;
       await app.close();
       slot.dispose();
     },

@@ -1,5 +1,6 @@
 import autocannon from 'autocannon';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -330,6 +331,41 @@ describe('operations', () => {
     );
     expect((await post(PENGUIN)).status).toBe(200);
     expect((await fetch(`${base}/admin/reload`, { method: 'POST' })).status).toBe(401);
+  });
+});
+
+describe('shutdown', () => {
+  it('close() lets a request in flight finish, then stops accepting', async () => {
+    const own = await createPredictionServer({ modelDir: a.modelDir });
+    const url = new URL(await own.listen('127.0.0.1', 0));
+    const body = Buffer.from(JSON.stringify(PENGUIN));
+    const answer = new Promise<{ status: number; json: Json }>((resolve, reject) => {
+      const req = request(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: '/v1/predict',
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-length': body.length },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (d: Buffer) => (text += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode!, json: JSON.parse(text) }));
+        },
+      );
+      req.on('error', reject);
+      // Half the body now: the request has started when close() is called.
+      req.write(body.subarray(0, 20));
+      setTimeout(() => req.end(body.subarray(20)), 300);
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    const closed = own.close();
+    const res = await answer;
+    expect(res.status).toBe(200);
+    expect(res.json.prediction.label).toEqual(expect.any(String));
+    await closed;
+    await expect(fetch(`${url.origin}/healthz`)).rejects.toThrow();
   });
 });
 
