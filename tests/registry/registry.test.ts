@@ -8,6 +8,7 @@ import { PipelineError } from '../../pipeline/errors.js';
 import { loadBundle } from '../../pipeline/package/bundle.js';
 import { predictRows } from '../../pipeline/predict/predict.js';
 import { GcsStore } from '../../pipeline/registry/gcs-store.js';
+import { openStore } from '../../pipeline/registry/store-url.js';
 import { LocalStore } from '../../pipeline/registry/local-store.js';
 import { PreconditionFailed, type ObjectStore } from '../../pipeline/registry/object-store.js';
 import {
@@ -146,13 +147,23 @@ describe.each(Object.keys(stores))('%s store', (kind) => {
 });
 
 it('the GCS store goes through generation preconditions (412) when promotions race', async () => {
-  const store = stores.gcs!();
+  const store = openStore('gs://models/race/registry', { gcsEndpoint: gcs.endpoint });
+  expect(store.url).toBe('gs://models/race/registry');
   for (const m of models) await registerBundle(store, m.modelDir);
   const before = gcs.preconditionFailures;
   await Promise.all(models.map((m) => promote(store, m.version, 'staging')));
   expect(gcs.preconditionFailures).toBeGreaterThan(before);
   const alias = (await readAlias(store, 'staging'))!;
   expect([...alias.stack].sort()).toEqual(models.map((m) => m.version).sort());
+  // Objects sit under the URL's prefix in the bucket.
+  expect(gcs.objects.has('race/registry/aliases/staging.json')).toBe(true);
+});
+
+it('refuses registry URLs it cannot open, naming them', () => {
+  expect(() => openStore('s3://bucket/x')).toThrow(
+    /registry s3:\/\/bucket\/x: s3:\/\/ is not supported/,
+  );
+  expect(() => openStore('gs://Bad_Bucket!/x')).toThrow(/is not a bucket name/);
 });
 
 async function headline(m: TrainedModel): Promise<string> {
