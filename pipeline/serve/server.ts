@@ -18,29 +18,11 @@ import { initBackend, type BackendName } from '../train/backend.js';
 import { API_VERSION } from './api-version.js';
 import { bearerChecker } from './auth.js';
 import { PredictBatcher } from './batcher.js';
-import type { FieldError as FieldErrorValue } from '../prepare/preprocess.js';
 import { toApiError, type ApiError } from './errors.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
-import { exampleRow, ModelSlot, type ReloadResult } from './model-slot.js';
-import {
-  ErrorResponse,
-  FieldError,
-  MAX_ROWS_DEFAULT,
-  ModelResponse,
-  Prediction,
-  PredictResponse,
-  predictBody,
-  ReloadResponse,
-  Row,
-  StatusResponse,
-} from './schemas.js';
-
-function describeFieldErrors(errors: readonly FieldErrorValue[]): string {
-  const shown = errors
-    .slice(0, 5)
-    .map((e) => `row ${e.row} ${e.field ? `"${e.field}" ` : ''}${e.message}`);
-  return `${errors.length} invalid value${errors.length === 1 ? '' : 's'}: ${shown.join('; ')}${errors.length > 5 ? '; …' : ''}`;
-}
+import { ModelSlot, type ReloadResult } from './model-slot.js';
+import { registerRoutes } from './routes.js';
+import { ErrorResponse, FieldError, MAX_ROWS_DEFAULT, Prediction, Row } from './schemas.js';
 
 export const BODY_LIMIT_DEFAULT = 1024 * 1024;
 
@@ -209,162 +191,25 @@ export async function createPredictionServer(options: ServerOptions): Promise<Pr
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  const errors = { '4xx': { $ref: 'ErrorResponse#' }, '5xx': { $ref: 'ErrorResponse#' } };
-  const secured = checkToken ? { security: [{ bearer: [] }] } : {};
-
-  app.post(
-    '/v1/predict',
-    {
-      onRequest: authenticate,
-      schema: {
-        summary: 'Predict one row or a batch',
-        body: predictBody(maxRows, slot.current && exampleRow(slot.current.bundle)),
-        response: { 200: PredictResponse, ...errors },
-        ...secured,
-      },
-    },
-    async (request, reply) => {
-      const body = request.body as { rows?: unknown[] };
-      const batch = Array.isArray(body.rows);
-      const outcome = await batcher.predict(batch ? body.rows! : [body]);
-      if (outcome.version === null)
-        return sendError(request, reply, {
-          status: 503,
-          code: 'not_ready',
-          message: outcome.notReady,
-        });
-      if (!outcome.ok)
-        return sendError(request, reply, {
-          status: 400,
-          code: 'invalid_input',
-          message: describeFieldErrors(outcome.errors),
-          fields: outcome.errors,
-        });
-      const version = outcome.version;
-      for (const p of outcome.predictions)
-        metrics.predictions.inc({ model_version: version, class: 'label' in p ? p.label : '' });
-      reply.header('x-model-version', version);
-      const head = envelope(request, version);
-      return reply.send(
-        batch
-          ? { predictions: outcome.predictions, ...head }
-          : { prediction: outcome.predictions[0], ...head },
-      );
-    },
-  );
-
-  app.get(
-    '/v1/model',
-    {
-      schema: {
-        summary: 'The model being served and its features',
-        response: { 200: ModelResponse, ...errors },
-      },
-    },
-    (request, reply) => {
-      const model = slot.current;
-      if (!model)
-        return sendError(request, reply, {
-          status: 503,
-          code: 'not_ready',
-          message: 'no model loaded',
-        });
-      const { metadata, preprocess } = model.bundle;
-      const optional = new Set(preprocess.optional);
-      return reply.send({
-        name: metadata.name,
-        task: metadata.task,
-        created_at: metadata.created_at,
-        loaded_at: model.loadedAt.toISOString(),
-        features: preprocess.features.map((f) => ({
-          name: f.name,
-          type: f.type,
-          required: !optional.has(f.name),
-          ...(f.type === 'categorical' ? { categories: f.categories } : {}),
-        })),
-        ...(preprocess.target.task === 'classification'
-          ? { classes: preprocess.target.classes }
-          : {}),
-        metrics: metadata.metrics,
-        ...envelope(request, model.version),
+  registerRoutes(app, {
+    slot,
+    batcher,
+    metrics,
+    maxRows,
+    secured: checkToken !== undefined,
+    authenticate,
+    authenticateAdmin: (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+      if (checkToken) return authenticate(request, reply, done);
+      sendError(request, reply, {
+        status: 403,
+        code: 'forbidden',
+        message: 'admin routes are off when no token is configured; send SIGHUP to reload',
       });
     },
-  );
-
-  app.get(
-    '/healthz',
-    { schema: { summary: 'The process is alive', response: { 200: StatusResponse } } },
-    (request, reply) => reply.send({ status: 'ok', ...envelope(request) }),
-  );
-
-  app.get(
-    '/readyz',
-    {
-      schema: {
-        summary: 'A model is loaded and predictions can be served',
-        response: { 200: StatusResponse, ...errors },
-      },
-    },
-    (request, reply) =>
-      slot.current
-        ? reply.send({ status: 'ready', ...envelope(request) })
-        : sendError(request, reply, {
-            status: 503,
-            code: 'not_ready',
-            message: `no model loaded${slot.error ? `: ${slot.error}` : ''}`,
-          }),
-  );
-
-  app.get(
-    '/metrics',
-    {
-      schema: {
-        summary: 'Prometheus metrics (text exposition format)',
-        response: { 200: { type: 'string' } },
-      },
-    },
-    async (_request, reply) => {
-      reply.type(metrics.registry.contentType);
-      return metrics.registry.metrics();
-    },
-  );
-
-  app.post(
-    '/admin/reload',
-    {
-      onRequest: (request, reply, done) => {
-        if (checkToken) return authenticate(request, reply, done);
-        sendError(request, reply, {
-          status: 403,
-          code: 'forbidden',
-          message: 'admin routes are off when no token is configured; send SIGHUP to reload',
-        });
-      },
-      schema: {
-        summary: 'Load the model folder again and swap the new model in',
-        response: { 200: ReloadResponse, ...errors },
-        ...secured,
-      },
-    },
-    async (request, reply) => {
-      const result = await reload();
-      if (!result.ok)
-        return sendError(request, reply, {
-          status: 409,
-          code: 'reload_failed',
-          message: `${result.error}; still serving ${result.version ?? 'no model'}`,
-        });
-      return reply.send({
-        status: 'reloaded',
-        previous_version: result.previous,
-        ...envelope(request, result.version),
-      });
-    },
-  );
-
-  app.get('/openapi.json', { schema: { hide: true } }, (_request, reply) =>
-    reply.send(app.swagger()),
-  );
+    envelope,
+    sendError,
+    reload,
+  });
 
   await app.ready();
 
