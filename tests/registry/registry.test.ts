@@ -20,7 +20,7 @@ import {
   resolveVersion,
   rollback,
 } from '../../pipeline/registry/registry.js';
-import { trainPenguins, type TrainedModel } from '../support/model.js';
+import { trainPenguins, type TrainedModel } from '../support/trained-penguins.js';
 import { startGcsServer, type GcsTestServer } from './gcs-server.js';
 
 const run = promisify(execFile);

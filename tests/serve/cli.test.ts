@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { trainPenguins, type TrainedModel } from '../support/model.js';
+import { trainPenguins, type TrainedModel } from '../support/trained-penguins.js';
 import { PENGUIN, switchLink } from './helpers.js';
 
 let a: TrainedModel;

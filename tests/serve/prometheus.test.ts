@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createPredictionServer, type PredictionServer } from '../../pipeline/serve/server.js';
-import { trainPenguins, type TrainedModel } from '../support/model.js';
+import { trainPenguins, type TrainedModel } from '../support/trained-penguins.js';
 import { freePort, PENGUIN } from './helpers.js';
 
 let model: TrainedModel;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pkg from '../../package.json' with { type: 'json' };
 import { createPredictionServer, type PredictionServer } from '../../pipeline/serve/server.js';
-import { trainPenguins, type TrainedModel } from '../support/model.js';
+import { trainPenguins, type TrainedModel } from '../support/trained-penguins.js';
 import { PENGUIN, switchLink } from './helpers.js';
 
 // Response bodies are what the assertions check, field by field.
