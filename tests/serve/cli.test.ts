@@ -1,6 +1,6 @@
 /** `mlops serve` as a process: the token from the environment, SIGHUP reloads, SIGTERM stops cleanly. */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -81,13 +81,8 @@ it('serves with the token from MLOPS_API_TOKEN, reloads on SIGHUP and stops on S
   }
 });
 
-it('refuses an unreadable or malformed token file with exit status 2', async () => {
+it('refuses an unreadable token file with exit status 2', async () => {
   const missing = mlops(['serve', '--model', a.modelDir, '--token-file', join(tmp, 'nope')]);
   expect(await missing.exit).toBe(2);
   expect(missing.stderr()).toMatch(/--token-file .*nope: cannot read \(ENOENT\)/);
-  const file = join(tmp, 'token');
-  await writeFile(file, 'two words\n');
-  const bad = mlops(['serve', '--model', a.modelDir, '--token-file', file]);
-  expect(await bad.exit).toBe(2);
-  expect(bad.stderr()).toMatch(/expected one token on one line/);
 });
