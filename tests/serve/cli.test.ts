@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { trainPenguins, type TrainedModel } from '../support/trained-penguins.js';
-import { PENGUIN, switchLink } from './helpers.js';
+import { PENGUIN, switchLink } from './fixtures.js';
 
 let a: TrainedModel;
 let b: TrainedModel;

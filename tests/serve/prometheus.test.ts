@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createPredictionServer, type PredictionServer } from '../../pipeline/serve/server.js';
 import { trainPenguins, type TrainedModel } from '../support/trained-penguins.js';
-import { freePort, PENGUIN } from './helpers.js';
+import { freePort, PENGUIN } from './fixtures.js';
 
 let model: TrainedModel;
 let server: PredictionServer;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pkg from '../../package.json' with { type: 'json' };
 import { createPredictionServer, type PredictionServer } from '../../pipeline/serve/server.js';
 import { trainPenguins, type TrainedModel } from '../support/trained-penguins.js';
-import { PENGUIN, switchLink } from './helpers.js';
+import { PENGUIN, switchLink } from './fixtures.js';
 
 // Response bodies are what the assertions check, field by field.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
