@@ -22,12 +22,17 @@ interface ServeOptions {
   logLevel: string;
 }
 
-const positive = (name: string) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0)
-    throw new PipelineError('usage', `${name} ${value}: expected a non-negative integer`);
-  return n;
-};
+const integer =
+  (name: string, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new PipelineError(
+        'usage',
+        `${name} ${value}: expected an integer from ${min} to ${max}`,
+      );
+    return n;
+  };
 
 async function readToken(file: string | undefined): Promise<string | undefined> {
   if (!file) return process.env.MLOPS_API_TOKEN || undefined;
@@ -52,7 +57,12 @@ export function registerServeCommand(program: Command): void {
     .description('serve predictions over HTTP (POST /v1/predict), with /metrics and /docs')
     .option('-m, --model <dir>', 'model folder', 'artifacts/model')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
-    .option('-p, --port <port>', 'port to listen on (0: any free one)', positive('--port'), 8000)
+    .option(
+      '-p, --port <port>',
+      'port to listen on (0: any free one)',
+      integer('--port', 0, 65535),
+      8000,
+    )
     .option(
       '--token-file <file>',
       'require this bearer token on predict (default: $MLOPS_API_TOKEN)',
@@ -60,10 +70,15 @@ export function registerServeCommand(program: Command): void {
     .option(
       '--body-limit <bytes>',
       'largest request body',
-      positive('--body-limit'),
+      integer('--body-limit', 1),
       BODY_LIMIT_DEFAULT,
     )
-    .option('--max-rows <n>', 'most rows in one request', positive('--max-rows'), MAX_ROWS_DEFAULT)
+    .option(
+      '--max-rows <n>',
+      'most rows in one request',
+      integer('--max-rows', 1),
+      MAX_ROWS_DEFAULT,
+    )
     .addOption(backendOption())
     .addOption(
       new Option('--log-level <level>', 'server log level (JSON lines on stdout)')
