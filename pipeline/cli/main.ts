@@ -8,7 +8,9 @@ import { exitCodeFor, PipelineError } from '../errors.js';
 import { registerDeployCommand } from './commands/deploy.js';
 import { registerPipelineCommands } from './commands/pipeline.js';
 import { registerPredictCommand } from './commands/predict.js';
+import { registerRegistryCommands } from './commands/registry.js';
 import { registerSchemaCommand } from './commands/schema.js';
+import { registerServeCommand } from './commands/serve.js';
 
 export function buildProgram(): Command {
   const program = new Command('mlops')
@@ -19,8 +21,10 @@ export function buildProgram(): Command {
     .exitOverride();
   registerPipelineCommands(program);
   registerPredictCommand(program);
+  registerRegistryCommands(program);
   registerSchemaCommand(program);
   registerDeployCommand(program);
+  registerServeCommand(program);
   return program;
 }
 

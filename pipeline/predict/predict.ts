@@ -1,6 +1,11 @@
 /** Predictions for rows of feature values, with the transform saved beside the model. */
 import type { ModelBundle } from '../package/bundle.js';
-import { decodeRegression, encodeRows, type FieldError } from '../prepare/preprocess.js';
+import {
+  decodeRegression,
+  encodeRows,
+  type FieldError,
+  type Preprocess,
+} from '../prepare/preprocess.js';
 import { predictMatrix } from '../train/fit.js';
 
 export type Prediction =
@@ -15,18 +20,36 @@ export function predictRows(bundle: ModelBundle, rows: readonly unknown[]): Pred
   if (errors.length) return { ok: false, errors };
   if (!rows.length) return { ok: true, predictions: [] };
   const out = predictMatrix(bundle.network, x, rows.length, pre.inputSize);
+  return { ok: true, predictions: decodeOutputs(pre, out, 0, rows.length) };
+}
+
+/**
+ * Predictions for rows `from` to `from + count` of the network's output, so a
+ * server can run several requests' rows through the network at once.
+ */
+export function decodeOutputs(
+  pre: Preprocess,
+  out: Float32Array,
+  from: number,
+  count: number,
+): Prediction[] {
   const target = pre.target;
-  if (target.task === 'regression')
-    return { ok: true, predictions: Array.from(out, (v) => ({ value: decodeRegression(pre, v) })) };
+  const predictions: Prediction[] = new Array(count);
+  if (target.task === 'regression') {
+    for (let i = 0; i < count; i++)
+      predictions[i] = { value: decodeRegression(pre, out[from + i]!) };
+    return predictions;
+  }
   const k = target.classes.length;
-  const predictions = rows.map((_, i) => {
+  for (let i = 0; i < count; i++) {
+    const base = (from + i) * k;
     let best = 0;
     const probabilities: Record<string, number> = {};
     for (let j = 0; j < k; j++) {
-      probabilities[target.classes[j]!] = out[i * k + j]!;
-      if (out[i * k + j]! > out[i * k + best]!) best = j;
+      probabilities[target.classes[j]!] = out[base + j]!;
+      if (out[base + j]! > out[base + best]!) best = j;
     }
-    return { label: target.classes[best]!, probabilities };
-  });
-  return { ok: true, predictions };
+    predictions[i] = { label: target.classes[best]!, probabilities };
+  }
+  return predictions;
 }

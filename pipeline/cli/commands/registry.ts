@@ -1,0 +1,194 @@
+/**
+ * `mlops registry`: register a trained model, list and show versions, move the
+ * staging / production aliases, and fetch a version's bundle.
+ *
+ * The store is --registry URL (a folder, or gs://bucket/prefix), else the
+ * MLOPS_REGISTRY environment variable, else .mlops/registry beside mlops.yaml.
+ */
+import type { Command } from 'commander';
+import { dirname, join, resolve } from 'node:path';
+import {
+  fetchVersion,
+  listAliases,
+  listVersions,
+  promote,
+  registerBundle,
+  resolveVersion,
+  rollback,
+} from '../../registry/registry.js';
+import type { ObjectStore } from '../../registry/object-store.js';
+import type { VersionRecord } from '../../registry/records.js';
+import { openStore } from '../../registry/store-url.js';
+import { fmt } from '../../report/markdown.js';
+import { openRun } from '../../run/context.js';
+import { outputPaths } from '../../run/paths.js';
+import { show } from '../common.js';
+
+interface RegistryOptions {
+  registry?: string;
+  gcsEndpoint?: string;
+  config: string;
+}
+
+function withRegistry(command: Command): Command {
+  return command
+    .option('--registry <url>', 'registry: a folder or gs://bucket/prefix')
+    .option('--gcs-endpoint <url>', 'another endpoint for the GCS JSON API (an emulator)')
+    .option(
+      '-c, --config <file>',
+      'pipeline definition; the default registry is beside it',
+      'mlops.yaml',
+    );
+}
+
+function storeFor(opts: RegistryOptions): ObjectStore {
+  const url =
+    opts.registry ??
+    process.env.MLOPS_REGISTRY ??
+    join(dirname(resolve(opts.config)), '.mlops', 'registry');
+  return openStore(url, { gcsEndpoint: opts.gcsEndpoint ?? process.env.MLOPS_GCS_ENDPOINT });
+}
+
+/** A path as the user would type it: relative when it is under the current folder. */
+function display(path: string): string {
+  const rel = show(path);
+  return rel.startsWith('..') ? resolve(path) : rel;
+}
+
+function where(store: ObjectStore): string {
+  return store.url.startsWith('gs://') ? store.url : display(store.url);
+}
+
+function out(text: string): void {
+  process.stdout.write(`${text}\n`);
+}
+
+function headline(metrics: Record<string, number> | null): string {
+  if (!metrics) return 'not evaluated';
+  return Object.entries(metrics)
+    .filter(([k]) => !k.includes('.'))
+    .slice(0, 3)
+    .map(([k, v]) => `${k} ${fmt(v)}`)
+    .join(', ');
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+export function registerRegistryCommands(program: Command): void {
+  const registry = program
+    .command('registry')
+    .description('model versions by content hash, and the staging / production aliases');
+
+  withRegistry(registry.command('register'))
+    .description('store a trained model bundle under its version (content hash)')
+    .option('-m, --model <dir>', 'model folder (default: artifacts/model beside the config)')
+    .action(async (opts: RegistryOptions & { model?: string }) => {
+      const store = storeFor(opts);
+      const dir = opts.model ?? outputPaths(dirname(resolve(opts.config))).model;
+      const { record, added } = await registerBundle(store, dir);
+      out(
+        added
+          ? `registered ${record.version} (${record.name}; ${headline(record.metrics)}) in ${where(store)}`
+          : `${record.version} is already registered in ${where(store)}`,
+      );
+    });
+
+  withRegistry(registry.command('list'))
+    .description('registered versions, newest first, with the aliases pointing at them')
+    .option('--json', 'print JSON')
+    .action(async (opts: RegistryOptions & { json?: boolean }) => {
+      const store = storeFor(opts);
+      const [versions, aliases] = await Promise.all([listVersions(store), listAliases(store)]);
+      if (opts.json) return out(JSON.stringify({ versions, aliases }, null, 2));
+      if (!versions.length) return out(`no versions registered in ${where(store)}`);
+      const aliasesOf = (v: VersionRecord) =>
+        aliases
+          .filter((a) => a.version === v.version)
+          .map((a) => a.alias)
+          .join(', ');
+      out(
+        table([
+          ['VERSION', 'NAME', 'TRAINED', 'TEST METRICS', 'ALIASES'],
+          ...versions.map((v) => [
+            v.version,
+            v.name,
+            v.created_at.replace(/\.\d+Z$/, 'Z'),
+            headline(v.metrics),
+            aliasesOf(v),
+          ]),
+        ]),
+      );
+    });
+
+  withRegistry(registry.command('show'))
+    .description('one version (or the version an alias points at): metrics, lineage, files')
+    .argument('<version>', 'a version, a unique prefix of one, or an alias')
+    .action(async (ref: string, opts: RegistryOptions) => {
+      const store = storeFor(opts);
+      const record = await resolveVersion(store, ref);
+      const aliases = (await listAliases(store)).filter((a) => a.version === record.version);
+      out(JSON.stringify({ ...record, aliases: aliases.map((a) => a.alias) }, null, 2));
+    });
+
+  withRegistry(registry.command('promote'))
+    .description('point an alias (staging or production) at a version')
+    .argument('<version>', 'a version, a unique prefix of one, or the other alias')
+    .argument('<alias>', 'staging or production')
+    .action(async (ref: string, alias: string, opts: RegistryOptions) => {
+      const move = await promote(storeFor(opts), ref, alias);
+      out(
+        move.changed
+          ? `${move.alias}: ${move.from ?? '(none)'} -> ${move.version}`
+          : `${move.alias} already points at ${move.version}`,
+      );
+    });
+
+  withRegistry(registry.command('rollback'))
+    .description('point an alias back at the version it had before its last promotion')
+    .argument('<alias>', 'staging or production')
+    .action(async (alias: string, opts: RegistryOptions) => {
+      const move = await rollback(storeFor(opts), alias);
+      out(`${move.alias}: ${move.from} -> ${move.version} (rolled back)`);
+    });
+
+  withRegistry(registry.command('fetch'))
+    .description(
+      "download a version's bundle; with no version, the one the current config, data and code would train, if it is registered",
+    )
+    .argument('[version]', 'a version, a unique prefix of one, or an alias')
+    .option('--to <dir>', 'model folder to fill (default: artifacts/model beside the config)')
+    .option(
+      '--set <key.path=value>',
+      'config override, as for `mlops run`',
+      (v, p: string[]) => [...p, v],
+      [],
+    )
+    .action(
+      async (ref: string | undefined, opts: RegistryOptions & { to?: string; set: string[] }) => {
+        const store = storeFor(opts);
+        const to = opts.to ?? outputPaths(dirname(resolve(opts.config))).model;
+        if (ref) {
+          const { version } = await resolveVersion(store, ref);
+          await fetchVersion(store, version, to);
+          return out(`fetched ${version} into ${display(to)}`);
+        }
+        const { version } = await openRun(opts.config, opts.set);
+        const record = await fetchVersion(store, version, to);
+        out(
+          record
+            ? `fetched ${version} into ${display(to)}; it is the model this commit trains, so training can be skipped`
+            : `${version} is not registered in ${where(store)}; train it`,
+        );
+      },
+    );
+}

@@ -1,0 +1,50 @@
+/** The registry's own records: one per model version, one per alias. */
+import { z } from 'zod';
+import { LineageSchema } from '../package/metadata.js';
+
+export const ALIASES = ['staging', 'production'] as const;
+export type AliasName = (typeof ALIASES)[number];
+
+export const VersionRecordSchema = z.object({
+  format: z.literal('mlops-registry-version/1'),
+  /** The bundle's content hash (metadata.model_version): data, config and training code. */
+  version: z.string(),
+  name: z.string(),
+  task: z.enum(['classification', 'regression']),
+  /** When the model was trained. */
+  created_at: z.string(),
+  registered_at: z.string(),
+  /** Test-split metrics; null for a model registered before it was evaluated. */
+  metrics: z.record(z.string(), z.number()).nullable(),
+  validation_metrics: z.record(z.string(), z.number()),
+  lineage: LineageSchema,
+  /** The bundle files, with what fetching them must find. */
+  files: z.record(z.string(), z.object({ sha256: z.string(), size: z.number().int() })),
+});
+export type VersionRecord = z.infer<typeof VersionRecordSchema>;
+
+export const AliasEventSchema = z.object({
+  action: z.enum(['promote', 'rollback']),
+  version: z.string(),
+  from: z.string().nullable(),
+  at: z.string(),
+});
+export type AliasEvent = z.infer<typeof AliasEventSchema>;
+
+export const AliasRecordSchema = z.object({
+  format: z.literal('mlops-registry-alias/1'),
+  alias: z.enum(ALIASES),
+  version: z.string(),
+  /** The version a rollback returns to; null when there is none. */
+  previous: z.string().nullable(),
+  /** Versions the alias has pointed to, current first: what successive rollbacks walk back through. */
+  stack: z.array(z.string()).min(1),
+  /** Every move of the alias, newest first. */
+  log: z.array(AliasEventSchema),
+  updated_at: z.string(),
+});
+export type AliasRecord = z.infer<typeof AliasRecordSchema>;
+
+/** How far back rollbacks can go, and how many moves the log keeps. */
+export const STACK_DEPTH = 20;
+export const LOG_DEPTH = 100;

@@ -1,0 +1,315 @@
+/**
+ * The model registry: versions stored by content hash with their bundle files
+ * and metadata, and the `staging` / `production` aliases that point at them.
+ *
+ * Layout in the store:
+ *   versions/<version>/files/<bundle file>   the bundle, byte for byte
+ *   versions/<version>/version.json          written last: a version is listed only once complete
+ *   aliases/<alias>.json                     current version, rollback stack, log
+ */
+import { createHash } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pRetry from 'p-retry';
+import { closest } from 'fastest-levenshtein';
+import { PipelineError } from '../errors.js';
+import { BUNDLE_FILES, readMetadata } from '../package/bundle.js';
+import { replaceDirAtomic } from '../util/files.js';
+import { PreconditionFailed, type ObjectStore } from './object-store.js';
+import {
+  ALIASES,
+  AliasRecordSchema,
+  LOG_DEPTH,
+  STACK_DEPTH,
+  VersionRecordSchema,
+  type AliasName,
+  type AliasRecord,
+  type VersionRecord,
+} from './records.js';
+
+const versionKey = (version: string) => `versions/${version}/version.json`;
+const fileKey = (version: string, name: string) => `versions/${version}/files/${name}`;
+const aliasKey = (alias: AliasName) => `aliases/${alias}.json`;
+
+function sha256(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+function toJson(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+function parseRecord<T>(
+  store: ObjectStore,
+  key: string,
+  data: Buffer,
+  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } },
+): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(data.toString('utf8'));
+  } catch {
+    value = undefined;
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success)
+    throw new PipelineError('remote', `${store.url}/${key}: not a registry record`);
+  return parsed.data;
+}
+
+export function checkAlias(name: string): AliasName {
+  if ((ALIASES as readonly string[]).includes(name)) return name as AliasName;
+  throw new PipelineError(
+    'usage',
+    `alias "${name}": expected one of ${ALIASES.join(', ')} (did you mean "${closest(name, [...ALIASES])}"?)`,
+  );
+}
+
+export async function readVersion(
+  store: ObjectStore,
+  version: string,
+): Promise<VersionRecord | undefined> {
+  const object = await store.read(versionKey(version));
+  return object && parseRecord(store, versionKey(version), object.data, VersionRecordSchema);
+}
+
+export async function readAlias(
+  store: ObjectStore,
+  alias: AliasName,
+): Promise<AliasRecord | undefined> {
+  const object = await store.read(aliasKey(alias));
+  return object && parseRecord(store, aliasKey(alias), object.data, AliasRecordSchema);
+}
+
+export interface RegisterResult {
+  record: VersionRecord;
+  /** False when the version was already there (its record is left as it was). */
+  added: boolean;
+}
+
+/** Store the bundle in `dir` under its content hash. Registering it again changes nothing. */
+export async function registerBundle(
+  store: ObjectStore,
+  dir: string,
+  now = new Date(),
+): Promise<RegisterResult> {
+  const metadata = await readMetadata(dir);
+  const version = metadata.model_version;
+  const existing = await readVersion(store, version);
+  if (existing) return { record: existing, added: false };
+  const files: VersionRecord['files'] = {};
+  for (const name of BUNDLE_FILES) {
+    const data = await readFile(join(dir, name)).catch(() => {
+      throw new PipelineError('model', `${join(dir, name)}: missing from the model bundle`);
+    });
+    await store.write(fileKey(version, name), data);
+    files[name] = { sha256: sha256(data), size: data.byteLength };
+  }
+  const record: VersionRecord = {
+    format: 'mlops-registry-version/1',
+    version,
+    name: metadata.name,
+    task: metadata.task,
+    created_at: metadata.created_at,
+    registered_at: now.toISOString(),
+    metrics: metadata.metrics,
+    validation_metrics: metadata.validation_metrics,
+    lineage: metadata.lineage,
+    files,
+  };
+  try {
+    // Create-only: of two registrations of one version, the first record stays.
+    await store.write(versionKey(version), toJson(record), { ifGeneration: null });
+  } catch (error) {
+    if (!(error instanceof PreconditionFailed)) throw error;
+    return { record: (await readVersion(store, version))!, added: false };
+  }
+  return { record, added: true };
+}
+
+export async function listVersions(store: ObjectStore): Promise<VersionRecord[]> {
+  const keys = (await store.list('versions/')).filter((k) =>
+    /^versions\/[^/]+\/version\.json$/.test(k),
+  );
+  const records = await Promise.all(
+    keys.map(async (key) => {
+      const object = await store.read(key);
+      return object && parseRecord(store, key, object.data, VersionRecordSchema);
+    }),
+  );
+  return records
+    .filter((r): r is VersionRecord => r !== undefined)
+    .sort((a, b) => b.registered_at.localeCompare(a.registered_at));
+}
+
+export async function listAliases(store: ObjectStore): Promise<AliasRecord[]> {
+  const records = await Promise.all(ALIASES.map((a) => readAlias(store, a)));
+  return records.filter((r): r is AliasRecord => r !== undefined);
+}
+
+/**
+ * The version a user names: an alias, a full version, or a unique prefix of
+ * one (at least 4 characters, as git accepts short hashes).
+ */
+export async function resolveVersion(store: ObjectStore, ref: string): Promise<VersionRecord> {
+  if ((ALIASES as readonly string[]).includes(ref)) {
+    const alias = await readAlias(store, ref as AliasName);
+    if (!alias)
+      throw new PipelineError('remote', `${store.url}: alias ${ref} points at no version yet`, {
+        hint: `Promote one with \`mlops registry promote VERSION ${ref}\`.`,
+      });
+    ref = alias.version;
+  }
+  if (!/^[0-9a-f]{4,64}$/.test(ref))
+    throw new PipelineError(
+      'usage',
+      `"${ref}" is neither a model version (hex) nor one of ${ALIASES.join(', ')}`,
+    );
+  const exact = await readVersion(store, ref);
+  if (exact) return exact;
+  const matches = (await listVersions(store)).filter((r) => r.version.startsWith(ref));
+  if (matches.length === 1) return matches[0]!;
+  if (matches.length > 1)
+    throw new PipelineError(
+      'usage',
+      `version ${ref} is ambiguous in ${store.url}: ${matches.map((m) => m.version).join(', ')}`,
+    );
+  throw new PipelineError('remote', `version ${ref} is not in the registry ${store.url}`, {
+    hint: 'See the registered versions with `mlops registry list`.',
+  });
+}
+
+/**
+ * Read-modify-write of an alias with a conditional write, retried when another
+ * writer got there first: each retry starts from what that writer left, so
+ * concurrent moves are applied one after another and none is lost.
+ */
+async function updateAlias(
+  store: ObjectStore,
+  alias: AliasName,
+  change: (current: AliasRecord | undefined) => AliasRecord | null,
+): Promise<{ before: AliasRecord | undefined; after: AliasRecord }> {
+  return pRetry(
+    async () => {
+      const object = await store.read(aliasKey(alias));
+      const before = object && parseRecord(store, aliasKey(alias), object.data, AliasRecordSchema);
+      const after = change(before);
+      if (after === null) return { before, after: before! };
+      await store.write(aliasKey(alias), toJson(after), {
+        ifGeneration: object?.generation ?? null,
+      });
+      return { before, after };
+    },
+    {
+      retries: 20,
+      minTimeout: 5,
+      maxTimeout: 200,
+      randomize: true,
+      shouldRetry: ({ error }) => error instanceof PreconditionFailed,
+    },
+  );
+}
+
+export interface AliasMove {
+  alias: AliasName;
+  version: string;
+  /** What the alias pointed to before; null when it is new. */
+  from: string | null;
+  /** False when the alias already pointed there. */
+  changed: boolean;
+}
+
+export async function promote(
+  store: ObjectStore,
+  ref: string,
+  aliasName: string,
+  now = () => new Date(),
+): Promise<AliasMove> {
+  const alias = checkAlias(aliasName);
+  const { version } = await resolveVersion(store, ref);
+  const { before, after } = await updateAlias(store, alias, (current) => {
+    if (current?.version === version) return null;
+    const at = now().toISOString();
+    const stack = [version, ...(current?.stack ?? [])].slice(0, STACK_DEPTH);
+    return {
+      format: 'mlops-registry-alias/1',
+      alias,
+      version,
+      previous: stack[1] ?? null,
+      stack,
+      log: [
+        { action: 'promote' as const, version, from: current?.version ?? null, at },
+        ...(current?.log ?? []),
+      ].slice(0, LOG_DEPTH),
+      updated_at: at,
+    };
+  });
+  return { alias, version, from: before?.version ?? null, changed: before !== after };
+}
+
+/** Point the alias back at the version it had before its last promotion. */
+export async function rollback(
+  store: ObjectStore,
+  aliasName: string,
+  now = () => new Date(),
+): Promise<AliasMove> {
+  const alias = checkAlias(aliasName);
+  const { before, after } = await updateAlias(store, alias, (current) => {
+    if (!current)
+      throw new PipelineError('remote', `${store.url}: alias ${alias} points at no version yet`);
+    if (current.stack.length < 2)
+      throw new PipelineError(
+        'remote',
+        `${store.url}: alias ${alias} has no earlier version to roll back to (it is at ${current.version})`,
+      );
+    const at = now().toISOString();
+    const stack = current.stack.slice(1);
+    return {
+      ...current,
+      version: stack[0]!,
+      previous: stack[1] ?? null,
+      stack,
+      log: [
+        { action: 'rollback' as const, version: stack[0]!, from: current.version, at },
+        ...current.log,
+      ].slice(0, LOG_DEPTH),
+      updated_at: at,
+    };
+  });
+  return { alias, version: after.version, from: before!.version, changed: true };
+}
+
+/**
+ * Download a registered version's bundle into `dir` (replaced whole), checking
+ * every file against the hash recorded at registration. Undefined when the
+ * version is not registered, so a caller can fall back to training it.
+ */
+export async function fetchVersion(
+  store: ObjectStore,
+  version: string,
+  dir: string,
+): Promise<VersionRecord | undefined> {
+  const record = await readVersion(store, version);
+  if (!record) return undefined;
+  await replaceDirAtomic(dir, async (tmp) => {
+    for (const [name, expected] of Object.entries(record.files)) {
+      // A record names its files; only bundle file names may become paths here.
+      if (!(BUNDLE_FILES as readonly string[]).includes(name))
+        throw new PipelineError(
+          'remote',
+          `${store.url}/${versionKey(version)}: unexpected file "${name}"`,
+        );
+      const key = fileKey(version, name);
+      const object = await store.read(key);
+      if (!object) throw new PipelineError('remote', `${store.url}/${key}: missing`);
+      if (object.data.byteLength !== expected.size || sha256(object.data) !== expected.sha256)
+        throw new PipelineError(
+          'remote',
+          `${store.url}/${key}: content does not match the sha256 recorded at registration`,
+          { hint: 'The stored file was changed or damaged; register the model again.' },
+        );
+      await writeFile(join(tmp, name), object.data);
+    }
+  });
+  return record;
+}

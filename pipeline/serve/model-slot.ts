@@ -1,0 +1,83 @@
+/**
+ * The model being served, and its replacement. A new bundle is loaded and
+ * warmed up beside the old one, then swapped in with one assignment. Predicting
+ * is synchronous from reading the slot to the result, so no request can see a
+ * half-swapped model or hold the old network across the swap; the old one is
+ * disposed right after it.
+ */
+import { loadBundle, type ModelBundle } from '../package/bundle.js';
+import { predictRows } from '../predict/predict.js';
+
+export interface LoadedModel {
+  bundle: ModelBundle;
+  version: string;
+  loadedAt: Date;
+}
+
+export type ReloadResult =
+  | { ok: true; version: string; previous: string | null }
+  | { ok: false; error: string; version: string | null };
+
+/** A typical row of the model's features: the training means and first categories. */
+export function exampleRow(bundle: ModelBundle): Record<string, number | string> {
+  const row: Record<string, number | string> = {};
+  for (const f of bundle.preprocess.features)
+    row[f.name] = f.type === 'numeric' ? Number(f.mean.toPrecision(4)) : (f.categories[0] ?? '');
+  return row;
+}
+
+function warmUp(bundle: ModelBundle): void {
+  // The first prediction compiles kernels; do it before the model takes traffic.
+  const outcome = predictRows(bundle, [exampleRow(bundle)]);
+  if (!outcome.ok)
+    throw new Error(`the model rejects its own example row: ${outcome.errors[0]!.message}`);
+}
+
+export class ModelSlot {
+  private model: LoadedModel | undefined;
+  private lastError: string | undefined;
+  private pending: Promise<ReloadResult> = Promise.resolve({ ok: false, error: '', version: null });
+
+  constructor(readonly dir: string) {}
+
+  get current(): LoadedModel | undefined {
+    return this.model;
+  }
+
+  /** Why no model is loaded, when none is. */
+  get error(): string | undefined {
+    return this.lastError;
+  }
+
+  /**
+   * Load the bundle in `dir` again (it may be a symlink switched to a new
+   * release) and swap it in. A bundle that fails to load leaves the current
+   * model serving. Reloads are serialised: one started during another waits.
+   */
+  reload(): Promise<ReloadResult> {
+    this.pending = this.pending.then(() => this.load());
+    return this.pending;
+  }
+
+  private async load(): Promise<ReloadResult> {
+    const previous = this.model;
+    let bundle: ModelBundle;
+    try {
+      bundle = await loadBundle(this.dir);
+      warmUp(bundle);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (!previous) this.lastError = message;
+      return { ok: false, error: message, version: previous?.version ?? null };
+    }
+    this.model = { bundle, version: bundle.metadata.model_version, loadedAt: new Date() };
+    this.lastError = undefined;
+    previous?.bundle.network.dispose();
+    return { ok: true, version: this.model.version, previous: previous?.version ?? null };
+  }
+
+  dispose(): void {
+    this.model?.bundle.network.dispose();
+    this.model = undefined;
+  }
+}

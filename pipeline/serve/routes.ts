@@ -1,0 +1,197 @@
+/**
+ * The routes of the prediction server. Each declares its schemas (from
+ * schemas.ts), which drive validation, serialisation and the OpenAPI document.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { FieldError } from '../prepare/preprocess.js';
+import type { PredictBatcher } from './batcher.js';
+import type { ApiError } from './errors.js';
+import type { ServerMetrics } from './metrics.js';
+import { exampleRow, type ModelSlot, type ReloadResult } from './model-slot.js';
+import {
+  ModelResponse,
+  PredictResponse,
+  predictBody,
+  ReloadResponse,
+  StatusResponse,
+} from './schemas.js';
+
+export interface Envelope {
+  model_version: string | null;
+  api_version: string;
+  request_id: string;
+}
+
+export interface RouteContext {
+  slot: ModelSlot;
+  batcher: PredictBatcher;
+  metrics: ServerMetrics;
+  maxRows: number;
+  /** A token is configured: predict and admin routes declare bearer security. */
+  secured: boolean;
+  authenticate: onRequestHookHandler;
+  authenticateAdmin: onRequestHookHandler;
+  envelope(request: FastifyRequest, version?: string | null): Envelope;
+  sendError(request: FastifyRequest, reply: FastifyReply, error: ApiError): FastifyReply;
+  reload(): Promise<ReloadResult>;
+}
+
+function describeFieldErrors(errors: readonly FieldError[]): string {
+  const shown = errors
+    .slice(0, 5)
+    .map((e) => `row ${e.row} ${e.field ? `"${e.field}" ` : ''}${e.message}`);
+  return `${errors.length} invalid value${errors.length === 1 ? '' : 's'}: ${shown.join('; ')}${errors.length > 5 ? '; …' : ''}`;
+}
+
+export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
+  const errors = { '4xx': { $ref: 'ErrorResponse#' }, '5xx': { $ref: 'ErrorResponse#' } };
+  const secured = ctx.secured ? { security: [{ bearer: [] }] } : {};
+  const { slot, batcher, metrics, envelope, sendError } = ctx;
+
+  app.post(
+    '/v1/predict',
+    {
+      onRequest: ctx.authenticate,
+      schema: {
+        summary: 'Predict one row or a batch',
+        body: predictBody(ctx.maxRows, slot.current && exampleRow(slot.current.bundle)),
+        response: { 200: PredictResponse, ...errors },
+        ...secured,
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as { rows?: unknown[] };
+      const batch = Array.isArray(body.rows);
+      const outcome = await batcher.predict(batch ? body.rows! : [body]);
+      if (outcome.version === null)
+        return sendError(request, reply, {
+          status: 503,
+          code: 'not_ready',
+          message: outcome.notReady,
+        });
+      if (!outcome.ok)
+        return sendError(request, reply, {
+          status: 400,
+          code: 'invalid_input',
+          message: describeFieldErrors(outcome.errors),
+          fields: outcome.errors,
+        });
+      const version = outcome.version;
+      for (const p of outcome.predictions)
+        metrics.predictions.inc({ model_version: version, class: 'label' in p ? p.label : '' });
+      reply.header('x-model-version', version);
+      const head = envelope(request, version);
+      return reply.send(
+        batch
+          ? { predictions: outcome.predictions, ...head }
+          : { prediction: outcome.predictions[0], ...head },
+      );
+    },
+  );
+
+  app.get(
+    '/v1/model',
+    {
+      schema: {
+        summary: 'The model being served and its features',
+        response: { 200: ModelResponse, ...errors },
+      },
+    },
+    (request, reply) => {
+      const model = slot.current;
+      if (!model)
+        return sendError(request, reply, {
+          status: 503,
+          code: 'not_ready',
+          message: 'no model loaded',
+        });
+      const { metadata, preprocess } = model.bundle;
+      const optional = new Set(preprocess.optional);
+      return reply.send({
+        name: metadata.name,
+        task: metadata.task,
+        created_at: metadata.created_at,
+        loaded_at: model.loadedAt.toISOString(),
+        features: preprocess.features.map((f) => ({
+          name: f.name,
+          type: f.type,
+          required: !optional.has(f.name),
+          ...(f.type === 'categorical' ? { categories: f.categories } : {}),
+        })),
+        ...(preprocess.target.task === 'classification'
+          ? { classes: preprocess.target.classes }
+          : {}),
+        metrics: metadata.metrics,
+        ...envelope(request, model.version),
+      });
+    },
+  );
+
+  app.get(
+    '/healthz',
+    { schema: { summary: 'The process is alive', response: { 200: StatusResponse } } },
+    (request, reply) => reply.send({ status: 'ok', ...envelope(request) }),
+  );
+
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        summary: 'A model is loaded and predictions can be served',
+        response: { 200: StatusResponse, ...errors },
+      },
+    },
+    (request, reply) =>
+      slot.current
+        ? reply.send({ status: 'ready', ...envelope(request) })
+        : sendError(request, reply, {
+            status: 503,
+            code: 'not_ready',
+            message: `no model loaded${slot.error ? `: ${slot.error}` : ''}`,
+          }),
+  );
+
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        summary: 'Prometheus metrics (text exposition format)',
+        response: { 200: { type: 'string' } },
+      },
+    },
+    async (_request, reply) => {
+      reply.type(metrics.registry.contentType);
+      return metrics.registry.metrics();
+    },
+  );
+
+  app.post(
+    '/admin/reload',
+    {
+      onRequest: ctx.authenticateAdmin,
+      schema: {
+        summary: 'Load the model folder again and swap the new model in',
+        response: { 200: ReloadResponse, ...errors },
+        ...secured,
+      },
+    },
+    async (request, reply) => {
+      const result = await ctx.reload();
+      if (!result.ok)
+        return sendError(request, reply, {
+          status: 409,
+          code: 'reload_failed',
+          message: `${result.error}; still serving ${result.version ?? 'no model'}`,
+        });
+      return reply.send({
+        status: 'reloaded',
+        previous_version: result.previous,
+        ...envelope(request, result.version),
+      });
+    },
+  );
+
+  app.get('/openapi.json', { schema: { hide: true } }, (_request, reply) =>
+    reply.send(app.swagger()),
+  );
+}

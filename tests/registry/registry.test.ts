@@ -1,0 +1,230 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PipelineError } from '../../pipeline/errors.js';
+import { loadBundle } from '../../pipeline/package/bundle.js';
+import { predictRows } from '../../pipeline/predict/predict.js';
+import { GcsStore } from '../../pipeline/registry/gcs-store.js';
+import { openStore } from '../../pipeline/registry/store-url.js';
+import { LocalStore } from '../../pipeline/registry/local-store.js';
+import { PreconditionFailed, type ObjectStore } from '../../pipeline/registry/object-store.js';
+import {
+  fetchVersion,
+  listVersions,
+  promote,
+  readAlias,
+  registerBundle,
+  resolveVersion,
+  rollback,
+} from '../../pipeline/registry/registry.js';
+import { trainPenguins, type TrainedModel } from '../support/trained-penguins.js';
+import { startGcsServer, type GcsTestServer } from './gcs-server.js';
+
+const run = promisify(execFile);
+const models: TrainedModel[] = [];
+let tmp: string;
+let gcs: GcsTestServer;
+
+beforeAll(async () => {
+  // Three real versions: the seed is part of the config, so of the content hash.
+  for (const seed of [1, 2, 3]) models.push(await trainPenguins([`split.seed=${seed}`]));
+  tmp = await mkdtemp(join(tmpdir(), 'mlops-registry-'));
+  gcs = await startGcsServer('models');
+});
+
+afterAll(async () => {
+  await gcs?.close();
+  await Promise.all(models.map((m) => m.cleanup()));
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+let storeCount = 0;
+const stores: Record<string, () => ObjectStore> = {
+  local: () => new LocalStore(join(tmp, `store-${++storeCount}`)),
+  gcs: () => new GcsStore('models', `registry-${++storeCount}`, { apiEndpoint: gcs.endpoint }),
+};
+
+describe.each(Object.keys(stores))('%s store', (kind) => {
+  const open = stores[kind]!;
+
+  it('a conditional write fails once another writer replaced the object', async () => {
+    const store = open();
+    const first = await store.write('aliases/x.json', 'a', { ifGeneration: null });
+    await expect(store.write('aliases/x.json', 'b', { ifGeneration: null })).rejects.toThrow(
+      PreconditionFailed,
+    );
+    const second = await store.write('aliases/x.json', 'b', { ifGeneration: first });
+    await expect(store.write('aliases/x.json', 'c', { ifGeneration: first })).rejects.toThrow(
+      PreconditionFailed,
+    );
+    const read = await store.read('aliases/x.json');
+    expect(read?.data.toString()).toBe('b');
+    expect(read?.generation).toBe(second);
+  });
+
+  it('registers versions by content hash, once, and lists them', async () => {
+    const store = open();
+    const [a, b] = models;
+    const first = await registerBundle(store, a!.modelDir);
+    expect(first.added).toBe(true);
+    expect(first.record.version).toBe(a!.version);
+    expect(first.record.metrics?.accuracy).toBeGreaterThan(0.5);
+    expect(first.record.lineage.code_hash).toMatch(/^[0-9a-f]+$/);
+    expect((await registerBundle(store, a!.modelDir)).added).toBe(false);
+    await registerBundle(store, b!.modelDir);
+    const versions = (await listVersions(store)).map((r) => r.version).sort();
+    expect(versions).toEqual([a!.version, b!.version].sort());
+    expect((await resolveVersion(store, a!.version.slice(0, 6))).version).toBe(a!.version);
+  });
+
+  it('promotes, records the previous version, and rolls back through it', async () => {
+    const store = open();
+    const [a, b] = models;
+    for (const m of [a!, b!]) await registerBundle(store, m.modelDir);
+    expect(await promote(store, a!.version, 'production')).toMatchObject({
+      from: null,
+      changed: true,
+    });
+    expect(await promote(store, b!.version, 'production')).toMatchObject({ from: a!.version });
+    expect((await readAlias(store, 'production'))?.previous).toBe(a!.version);
+    expect((await resolveVersion(store, 'production')).version).toBe(b!.version);
+    expect(await rollback(store, 'production')).toMatchObject({
+      from: b!.version,
+      version: a!.version,
+    });
+    expect((await resolveVersion(store, 'production')).version).toBe(a!.version);
+    await expect(rollback(store, 'production')).rejects.toThrow(/no earlier version/);
+    // staging is a separate alias; a typo is refused, not created.
+    await expect(resolveVersion(store, 'staging')).rejects.toThrow(/points at no version/);
+    await expect(promote(store, a!.version, 'prod')).rejects.toThrow(PipelineError);
+  });
+
+  it('two concurrent promotions are both applied, neither lost', async () => {
+    const store = open();
+    const [a, b, c] = models;
+    for (const m of [a!, b!, c!]) await registerBundle(store, m.modelDir);
+    await promote(store, a!.version, 'production');
+    const moves = await Promise.all([
+      promote(store, b!.version, 'production'),
+      promote(store, c!.version, 'production'),
+    ]);
+    const alias = (await readAlias(store, 'production'))!;
+    // One of them ran second and saw the other's version as its previous one.
+    expect(moves.map((m) => m.from).sort()).toEqual([a!.version, alias.stack[1]].sort());
+    expect(alias.stack.slice(1).sort()).toEqual(
+      [a!.version, b!.version, c!.version].filter((v) => v !== alias.version).sort(),
+    );
+    expect(alias.log.filter((e) => e.action === 'promote')).toHaveLength(3);
+    await rollback(store, 'production');
+    await rollback(store, 'production');
+    expect((await readAlias(store, 'production'))?.version).toBe(a!.version);
+  });
+
+  it('fetches a version by content hash, checked file by file, and it predicts', async () => {
+    const store = open();
+    const [a] = models;
+    await registerBundle(store, a!.modelDir);
+    const dir = join(tmp, `fetched-${kind}`);
+    const record = await fetchVersion(store, a!.version, dir);
+    expect(record?.version).toBe(a!.version);
+    const fetched = await loadBundle(dir);
+    const original = await loadBundle(a!.modelDir);
+    const rows = JSON.parse(await readFile(join(a!.root, 'data/penguins.json'), 'utf8')).slice(
+      0,
+      5,
+    );
+    for (const row of rows) delete row.Species;
+    expect(predictRows(fetched, rows)).toEqual(predictRows(original, rows));
+    expect(await fetchVersion(store, 'ffffffffffff', dir)).toBeUndefined();
+    await store.write(`versions/${a!.version}/files/weights.bin`, 'damaged');
+    await expect(fetchVersion(store, a!.version, dir)).rejects.toThrow(/does not match the sha256/);
+    // The folder still holds the good bundle: a failed fetch replaces nothing.
+    expect((await loadBundle(dir)).metadata.model_version).toBe(a!.version);
+  });
+});
+
+it('the GCS store goes through generation preconditions (412) when promotions race', async () => {
+  const store = openStore('gs://models/race/registry', { gcsEndpoint: gcs.endpoint });
+  expect(store.url).toBe('gs://models/race/registry');
+  for (const m of models) await registerBundle(store, m.modelDir);
+  const before = gcs.preconditionFailures;
+  await Promise.all(models.map((m) => promote(store, m.version, 'staging')));
+  expect(gcs.preconditionFailures).toBeGreaterThan(before);
+  const alias = (await readAlias(store, 'staging'))!;
+  expect([...alias.stack].sort()).toEqual(models.map((m) => m.version).sort());
+  // Objects sit under the URL's prefix in the bucket.
+  expect(gcs.objects.has('race/registry/aliases/staging.json')).toBe(true);
+});
+
+it('refuses registry URLs it cannot open, naming them', () => {
+  expect(() => openStore('s3://bucket/x')).toThrow(
+    /registry s3:\/\/bucket\/x: s3:\/\/ is not supported/,
+  );
+  expect(() => openStore('gs://Bad_Bucket!/x')).toThrow(/is not a bucket name/);
+});
+
+async function headline(m: TrainedModel): Promise<string> {
+  const { metrics } = (await loadBundle(m.modelDir)).metadata;
+  const f = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(4));
+  return ['accuracy', 'macro_f1', 'log_loss'].map((k) => `${k} ${f(metrics![k]!)}`).join(', ');
+}
+
+describe('mlops registry', () => {
+  const mlops = (args: string[]) =>
+    run(process.execPath, ['bin/mlops.js', 'registry', ...args], { cwd: process.cwd() });
+
+  it('registers, lists, promotes from two processes at once and rolls back', async () => {
+    const registry = join(tmp, 'cli-store');
+    const [a, b, c] = models;
+    expect((await mlops(['register', '--model', a!.modelDir, '--registry', registry])).stdout).toBe(
+      `registered ${a!.version} (penguins-species; ${await headline(a!)}) in ${registry}\n`,
+    );
+    const store = new LocalStore(registry);
+    for (const m of [b!, c!]) await registerBundle(store, m.modelDir);
+    await promote(store, a!.version, 'production');
+    const results = await Promise.all(
+      [b!, c!].map((m) => mlops(['promote', m.version, 'production', '--registry', registry])),
+    );
+    expect(results.map((r) => r.stdout).join('')).toMatch(
+      /production: \S+ -> \S+\n.*production: \S+ -> \S+/s,
+    );
+    const list = (await mlops(['list', '--registry', registry])).stdout;
+    expect(list).toMatch(/^VERSION\s+NAME\s+TRAINED\s+TEST METRICS\s+ALIASES$/m);
+    for (const m of models) expect(list).toContain(m.version);
+    expect(list).toMatch(/ production\n/);
+    await rollback(store, 'production');
+    const back = (await mlops(['rollback', 'production', '--registry', registry])).stdout;
+    expect(back).toBe(
+      `production: ${[b!, c!].find((m) => back.includes(`: ${m.version}`))!.version} -> ${a!.version} (rolled back)\n`,
+    );
+    const failed = await mlops(['rollback', 'production', '--registry', registry]).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(failed).toMatchObject({ code: 2, stderr: expect.stringMatching(/no earlier version/) });
+  });
+
+  it('fetch with no version brings the model this commit would train, when registered', async () => {
+    const registry = join(tmp, 'cli-fetch');
+    const [a] = models;
+    const args = [
+      '--config',
+      join(a!.root, 'mlops.yaml'),
+      '--set',
+      'model.epochs=15',
+      '--set',
+      'split.seed=1',
+    ];
+    const to = join(tmp, 'cli-fetched');
+    expect((await mlops(['fetch', '--to', to, '--registry', registry, ...args])).stdout).toMatch(
+      `${a!.version} is not registered`,
+    );
+    await registerBundle(new LocalStore(registry), a!.modelDir);
+    expect((await mlops(['fetch', '--to', to, '--registry', registry, ...args])).stdout).toMatch(
+      `fetched ${a!.version}`,
+    );
+    expect((await loadBundle(to)).metadata.model_version).toBe(a!.version);
+  });
+});

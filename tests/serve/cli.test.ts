@@ -1,0 +1,88 @@
+/** `mlops serve` as a process: the token from the environment, SIGHUP reloads, SIGTERM stops cleanly. */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { trainPenguins, type TrainedModel } from '../support/trained-penguins.js';
+import { PENGUIN, switchLink } from './fixtures.js';
+
+let a: TrainedModel;
+let b: TrainedModel;
+let tmp: string;
+
+beforeAll(async () => {
+  a = await trainPenguins(['split.seed=21']);
+  b = await trainPenguins(['split.seed=22']);
+  tmp = await mkdtemp(join(tmpdir(), 'mlops-serve-cli-'));
+});
+
+afterAll(async () => {
+  await Promise.all([a?.cleanup(), b?.cleanup()]);
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+function mlops(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, ['bin/mlops.js', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout.resume();
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const waitFor = async (pattern: RegExp): Promise<RegExpMatchArray> => {
+    for (let i = 0; i < 600; i++) {
+      const m = stderr.match(pattern);
+      if (m) return m;
+      if (child.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`no ${pattern} in:\n${stderr}`);
+  };
+  return { child, exit, waitFor, stderr: () => stderr };
+}
+
+it('serves with the token from MLOPS_API_TOKEN, reloads on SIGHUP and stops on SIGTERM', async () => {
+  const link = join(tmp, 'current');
+  await switchLink(link, a.modelDir);
+  const server = mlops(['serve', '--model', link, '--port', '0', '--log-level', 'warn'], {
+    MLOPS_API_TOKEN: 'from-env',
+  });
+  try {
+    const [, version, url] = await server.waitFor(
+      /model (\w+) from .* on (http:\/\/127\.0\.0\.1:\d+)/,
+    );
+    expect(version).toBe(a.version);
+    expect(server.stderr()).toContain('bearer token required');
+    const predict = (token: string) =>
+      fetch(`${url}/v1/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify(PENGUIN),
+      });
+    expect((await predict('wrong')).status).toBe(401);
+    const ok = await predict('from-env');
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as { model_version: string }).model_version).toBe(a.version);
+
+    await switchLink(link, b.modelDir);
+    server.child.kill('SIGHUP');
+    await server.waitFor(new RegExp(`reloaded: model ${b.version} \\(was ${a.version}\\)`));
+    expect(
+      ((await (await predict('from-env')).json()) as { model_version: string }).model_version,
+    ).toBe(b.version);
+
+    server.child.kill('SIGTERM');
+    expect(await server.exit).toBe(0);
+    expect(server.stderr()).toContain('SIGTERM: finishing requests in flight');
+  } finally {
+    if (server.child.exitCode === null) server.child.kill('SIGKILL');
+  }
+});
+
+it('refuses an unreadable token file with exit status 2', async () => {
+  const missing = mlops(['serve', '--model', a.modelDir, '--token-file', join(tmp, 'nope')]);
+  expect(await missing.exit).toBe(2);
+  expect(missing.stderr()).toMatch(/--token-file .*nope: cannot read \(ENOENT\)/);
+});
