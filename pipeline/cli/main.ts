@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { exitCodeFor, PipelineError } from '../errors.js';
+import { registerDataCommands } from './commands/data.js';
 import { registerPipelineCommands } from './commands/pipeline.js';
 import { registerPredictCommand } from './commands/predict.js';
 import { registerSchemaCommand } from './commands/schema.js';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerPipelineCommands(program);
+  registerDataCommands(program);
   registerPredictCommand(program);
   registerSchemaCommand(program);
   return program;

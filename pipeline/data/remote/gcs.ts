@@ -1,0 +1,106 @@
+/**
+ * A `gs://bucket/path` remote through @google-cloud/storage. Retrying is turned
+ * off in the client: transfer.ts retries every backend the same way, and a
+ * second retry loop inside would multiply the waits.
+ */
+import { Storage, type StorageOptions } from '@google-cloud/storage';
+import type { Readable } from 'node:stream';
+import { PipelineError } from '../../errors.js';
+import { RemoteFailure, type ObjectStore } from './store.js';
+
+/** How to reach GCS: handed in by the shell, which is the only place that reads the environment. */
+export interface GcsAccess {
+  /** A service-account key, as parsed JSON. */
+  credentials?: Record<string, unknown>;
+  /** Path of a service-account key file. */
+  keyFilename?: string;
+  /** Another API endpoint, e.g. an emulator at http://127.0.0.1:4443. */
+  apiEndpoint?: string;
+  projectId?: string;
+}
+
+export function parseGsUrl(url: string): { bucket: string; prefix: string } {
+  const m = /^gs:\/\/([a-z0-9][a-z0-9._-]{1,220}[a-z0-9])(\/.*)?$/.exec(url);
+  if (!m)
+    throw new PipelineError('remote', `${url}: not a gs://bucket/path URL`, {
+      hint: 'Bucket names are 3 to 222 characters of lowercase letters, digits, dots, dashes and underscores.',
+    });
+  const prefix = (m[2] ?? '').replace(/^\/+|\/+$/g, '');
+  return { bucket: m[1]!, prefix };
+}
+
+export function classify(error: unknown, what: string): RemoteFailure {
+  const e = error as { code?: number | string; message?: string };
+  const status = typeof e.code === 'number' ? e.code : Number(e.code);
+  const message = `${what}: ${e.message ?? String(error)}`;
+  if (status === 404) return new RemoteFailure(message, 'missing', { cause: error });
+  if (status === 401 || status === 403) return new RemoteFailure(message, 'denied', { cause: error });
+  if (status === 408 || status === 429 || (status >= 500 && status < 600))
+    return new RemoteFailure(message, 'transient', { cause: error });
+  if (
+    typeof e.code === 'string' &&
+    /^(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EAI_AGAIN|ERR_STREAM_PREMATURE_CLOSE|UND_ERR_SOCKET)$/.test(e.code)
+  )
+    return new RemoteFailure(message, 'transient', { cause: error });
+  if (/socket hang up|premature close|aborted|timeout|network/i.test(e.message ?? ''))
+    return new RemoteFailure(message, 'transient', { cause: error });
+  return new RemoteFailure(message, 'other', { cause: error });
+}
+
+export class GcsStore implements ObjectStore {
+  private readonly storage: Storage;
+  readonly bucket: string;
+  readonly prefix: string;
+
+  constructor(url: string, access: GcsAccess = {}) {
+    ({ bucket: this.bucket, prefix: this.prefix } = parseGsUrl(url));
+    const options: StorageOptions = {
+      retryOptions: { autoRetry: false, maxRetries: 0 },
+    };
+    if (access.credentials) options.credentials = access.credentials;
+    if (access.keyFilename) options.keyFilename = access.keyFilename;
+    if (access.apiEndpoint) options.apiEndpoint = access.apiEndpoint;
+    if (access.projectId) options.projectId = access.projectId;
+    this.storage = new Storage(options);
+  }
+
+  get label(): string {
+    return `gs://${this.bucket}${this.prefix ? `/${this.prefix}` : ''}`;
+  }
+
+  private name(key: string): string {
+    return this.prefix ? `${this.prefix}/${key}` : key;
+  }
+
+  async existing(keys: readonly string[]): Promise<Set<string>> {
+    // One listing per two-hex folder the keys live in, as DVC does, not one request per object.
+    const folders = new Set(keys.map((k) => k.slice(0, k.lastIndexOf('/') + 1)));
+    const present = new Set<string>();
+    for (const folder of folders) {
+      const prefix = this.name(folder);
+      let files;
+      try {
+        [files] = await this.storage.bucket(this.bucket).getFiles({ prefix, autoPaginate: true });
+      } catch (error) {
+        throw classify(error, `${this.label}: listing ${folder}`);
+      }
+      const base = this.prefix ? `${this.prefix}/` : '';
+      for (const f of files) present.add(f.name.slice(base.length));
+    }
+    return new Set(keys.filter((k) => present.has(k)));
+  }
+
+  async upload(file: string, key: string): Promise<void> {
+    try {
+      await this.storage.bucket(this.bucket).upload(file, { destination: this.name(key), validation: 'md5' });
+    } catch (error) {
+      throw classify(error, `${this.label}/${key}: upload`);
+    }
+  }
+
+  async download(key: string): Promise<Readable> {
+    const file = this.storage.bucket(this.bucket).file(this.name(key));
+    // Validation is ours (md5 of what arrived against the object id), not the client's.
+    return file.createReadStream({ validation: false });
+  }
+}
