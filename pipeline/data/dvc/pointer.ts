@@ -80,7 +80,9 @@ export async function writePointer(
   previous?: DvcFile,
 ): Promise<void> {
   const old = previous?.outs[0] ?? {};
-  const { md5: _m, size: _s, nfiles: _n, hash: _h, path: _p, ...kept } = old as DvcOut;
+  const kept = Object.fromEntries(
+    Object.entries(old).filter(([k]) => !['md5', 'size', 'nfiles', 'hash', 'path'].includes(k)),
+  );
   const written: Record<string, unknown> = { md5: out.md5, size: out.size };
   if (out.nfiles !== undefined) written['nfiles'] = out.nfiles;
   Object.assign(written, { hash: 'md5', path: out.path }, kept);
