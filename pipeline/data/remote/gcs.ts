@@ -4,6 +4,7 @@
  * second retry loop inside would multiply the waits.
  */
 import { Storage, type StorageOptions } from '@google-cloud/storage';
+import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { PipelineError } from '../../errors.js';
 import { RemoteFailure, type ObjectStore } from './store.js';
@@ -17,7 +18,11 @@ export interface GcsAccess {
   /** Another API endpoint, e.g. an emulator at http://127.0.0.1:4443. */
   apiEndpoint?: string;
   projectId?: string;
+  /** Files larger than this go up as resumable uploads, smaller ones as one multipart request. */
+  resumableAbove?: number;
 }
+
+const RESUMABLE_ABOVE = 8 * 1024 * 1024;
 
 export function parseGsUrl(url: string): { bucket: string; prefix: string } {
   const m = /^gs:\/\/([a-z0-9][a-z0-9._-]{1,220}[a-z0-9])(\/.*)?$/.exec(url);
@@ -51,6 +56,7 @@ export class GcsStore implements ObjectStore {
   private readonly storage: Storage;
   readonly bucket: string;
   readonly prefix: string;
+  private readonly resumableAbove: number;
 
   constructor(url: string, access: GcsAccess = {}) {
     ({ bucket: this.bucket, prefix: this.prefix } = parseGsUrl(url));
@@ -62,6 +68,7 @@ export class GcsStore implements ObjectStore {
     if (access.apiEndpoint) options.apiEndpoint = access.apiEndpoint;
     if (access.projectId) options.projectId = access.projectId;
     this.storage = new Storage(options);
+    this.resumableAbove = access.resumableAbove ?? RESUMABLE_ABOVE;
   }
 
   get label(): string {
@@ -92,7 +99,12 @@ export class GcsStore implements ObjectStore {
 
   async upload(file: string, key: string): Promise<void> {
     try {
-      await this.storage.bucket(this.bucket).upload(file, { destination: this.name(key), validation: 'md5' });
+      const { size } = await stat(file);
+      await this.storage.bucket(this.bucket).upload(file, {
+        destination: this.name(key),
+        validation: 'md5',
+        resumable: size > this.resumableAbove,
+      });
     } catch (error) {
       throw classify(error, `${this.label}/${key}: upload`);
     }

@@ -24,6 +24,8 @@ export interface TransferOptions {
   retries?: number;
   /** First backoff in ms (doubles each attempt). */
   minTimeout?: number;
+  /** A download that receives nothing for this many ms is cut and tried again. */
+  stallTimeout?: number;
   onObject?: (oid: string, action: 'uploaded' | 'downloaded' | 'skipped') => void;
 }
 
@@ -32,7 +34,7 @@ export interface TransferResult {
   skipped: string[];
 }
 
-const DEFAULTS = { jobs: 8, retries: 5, minTimeout: 200 };
+const DEFAULTS = { jobs: 8, retries: 5, minTimeout: 200, stallTimeout: 30_000 };
 
 class CorruptObject extends Error {}
 
@@ -98,7 +100,12 @@ export async function pushObjects(
   return { transferred, skipped };
 }
 
-async function downloadOnce(cache: LocalCache, store: ObjectStore, oid: string): Promise<void> {
+async function downloadOnce(
+  cache: LocalCache,
+  store: ObjectStore,
+  oid: string,
+  stallTimeout: number,
+): Promise<void> {
   const key = objectKey(oid);
   const target = cache.path(oid);
   await mkdir(dirname(target), { recursive: true });
@@ -106,16 +113,29 @@ async function downloadOnce(cache: LocalCache, store: ObjectStore, oid: string):
   const hash = createHash('md5');
   try {
     const body = await store.download(key);
+    // A connection that dies without a FIN leaves a stream that never ends: cut it after a silence.
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(
+        () => body.destroy(new RemoteFailure(`${store.label}/${key}: no data for ${stallTimeout} ms`, 'transient')),
+        stallTimeout,
+      );
+    };
+    arm();
     await pipeline(
       body,
       new Transform({
         transform(chunk: Buffer, _enc, done) {
+          arm();
           hash.update(chunk);
           done(null, chunk);
         },
       }),
       createWriteStream(tmp),
-    ).catch((error: unknown) => {
+    )
+      .finally(() => clearTimeout(timer))
+      .catch((error: unknown) => {
       throw error instanceof RemoteFailure ? error : classify(error, `${store.label}/${key}`);
     });
     const md5 = hash.digest('hex');
@@ -147,7 +167,9 @@ export async function pullObjects(
           options.onObject?.(oid, 'skipped');
           return;
         }
-        await retrying(`${store.label}/${objectKey(oid)}`, () => downloadOnce(cache, store, oid), options);
+        await retrying(`${store.label}/${objectKey(oid)}`, () => downloadOnce(cache, store, oid, options.stallTimeout ?? DEFAULTS.stallTimeout),
+          options,
+        );
         transferred.push(oid);
         options.onObject?.(oid, 'downloaded');
       }),
