@@ -3,7 +3,9 @@
  * the three formats, column pruning, and casts done in native code.
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { totalmem } from 'node:os';
 import { extname } from 'node:path';
+import { readColumns, type ColumnPlan } from './columns.js';
 import { closest, distance } from 'fastest-levenshtein';
 import { PipelineError } from '../errors.js';
 import type { Column, DataFormat, Table } from './table.js';
@@ -67,11 +69,73 @@ function source(path: string, format: DataFormat): string {
   }
 }
 
+export interface LoadOptions {
+  /** Bytes the loaded columns may take (default: half the machine's memory). */
+  maxBytes?: number;
+}
+
+export function defaultMemoryBudget(): number {
+  return Math.floor(totalmem() / 2);
+}
+
+/** Categories beyond this many distinct values are read as text, not as an ENUM. */
+const MAX_DICTIONARY = 4096;
+
+/** How each requested column leaves DuckDB: as doubles, as category codes, or as text. */
+async function planColumns(
+  conn: DuckDBConnection,
+  from: string,
+  requests: readonly ColumnRequest[],
+  available: Map<string, string>,
+  label: string,
+): Promise<ColumnPlan[]> {
+  const categorical = requests.filter((r) => r.type === 'categorical');
+  const dictionaries = new Map<string, string[]>();
+  if (categorical.length) {
+    const small = categorical;
+    {
+      const lists = small.map((r) => `list(DISTINCT CAST(${ident(r.name)} AS VARCHAR))`).join(', ');
+      let reader;
+      try {
+        reader = await conn.runAndReadAll(`SELECT ${lists} FROM ${from}`);
+      } catch (error) {
+        throw new PipelineError('data', `${label}: cannot read (${firstLine(error)})`, { cause: error });
+      }
+      const row = reader.getRowsJS()[0] ?? [];
+      small.forEach((r, i) => {
+        const values = ((row[i] as (string | null)[] | null) ?? []).filter((v): v is string => v !== null);
+        if (values.length <= MAX_DICTIONARY) dictionaries.set(r.name, values.sort());
+      });
+    }
+  }
+  return requests.map((req): ColumnPlan => {
+    const type = available.get(req.name)!;
+    const col = ident(req.name);
+    if (req.type === 'categorical') {
+      const dictionary = dictionaries.get(req.name);
+      if (!dictionary || dictionary.length === 0) return { kind: 'text', expr: `CAST(${col} AS VARCHAR)` };
+      const members = dictionary.map(sqlString).join(', ');
+      return {
+        kind: 'code',
+        expr: `COALESCE(CAST(enum_code(CAST(CAST(${col} AS VARCHAR) AS ENUM(${members}))) AS INTEGER), -1)`,
+        dictionary,
+      };
+    }
+    if (NUMERIC_TYPES.test(type))
+      return { kind: 'double', expr: `COALESCE(CAST(${col} AS DOUBLE), 'NaN'::DOUBLE)` };
+    // Dates feed a model as days since 1970-01-01.
+    if (TEMPORAL_TYPES.test(type))
+      return { kind: 'double', expr: `COALESCE(CAST(epoch(${col}) AS DOUBLE) / 86400.0, 'NaN'::DOUBLE)` };
+    return { kind: 'text', expr: `CAST(${col} AS VARCHAR)` };
+  });
+}
+
 export async function loadTable(
   path: string,
   format: DataFormat,
   requests: readonly ColumnRequest[],
   label = path,
+  options: LoadOptions = {},
 ): Promise<LoadResult> {
   const conn = await duckdb();
   const from = source(path, format);
@@ -102,51 +166,41 @@ export async function loadTable(
     }
   }
 
-  const selects = requests.map((req) => {
-    const type = available.get(req.name)!;
-    const col = ident(req.name);
-    if (req.type === 'categorical') return `CAST(${col} AS VARCHAR)`;
-    if (NUMERIC_TYPES.test(type)) return `CAST(${col} AS DOUBLE)`;
-    // Dates feed a model as days since 1970-01-01.
-    if (TEMPORAL_TYPES.test(type)) return `CAST(epoch(${col}) AS DOUBLE) / 86400.0`;
-    return `CAST(${col} AS VARCHAR)`;
+  const plans = await planColumns(conn, from, requests, available, label);
+  const { rowCount, columns: data } = await readColumns(conn, from, plans, {
+    label,
+    maxBytes: options.maxBytes ?? defaultMemoryBudget(),
   });
-  let columnsJS: unknown[][];
-  try {
-    const reader = await conn.runAndReadAll(`SELECT ${selects.join(', ')} FROM ${from}`);
-    columnsJS = reader.getColumnsJS() as unknown[][];
-  } catch (error) {
-    throw new PipelineError('data', `${label}: cannot read (${firstLine(error)})`, { cause: error });
-  }
-  const rowCount = columnsJS[0]?.length ?? 0;
   const columns = new Map<string, Column>();
   const typeViolations: TypeViolation[] = [];
   requests.forEach((req, c) => {
-    const values = columnsJS[c]!;
-    if (req.type === 'categorical') {
-      columns.set(req.name, {
-        type: 'categorical',
-        values: values.map((v) => (v == null ? null : String(v))),
-      });
-      return;
-    }
-    const out = new Float64Array(rowCount);
-    for (let i = 0; i < rowCount; i++) {
-      const v = values[i];
-      if (v == null) out[i] = NaN;
-      else if (typeof v === 'number') out[i] = v;
-      else {
-        // A text column the model wants as numbers: parse each cell and report what is not a number.
-        const text = String(v).trim();
+    const plan = plans[c]!;
+    const values = data[c]!;
+    if (plan.kind === 'double') {
+      columns.set(req.name, { type: 'numeric', values: values as Float64Array });
+    } else if (plan.kind === 'code') {
+      const codes = values as Int32Array;
+      const out = new Array<string | null>(rowCount);
+      for (let i = 0; i < rowCount; i++) out[i] = codes[i]! < 0 ? null : plan.dictionary[codes[i]!]!;
+      columns.set(req.name, { type: 'categorical', values: out });
+    } else if (req.type === 'categorical') {
+      columns.set(req.name, { type: 'categorical', values: values as (string | null)[] });
+    } else {
+      // A text column the model wants as numbers: parse each cell and report what is not a number.
+      const texts = values as (string | null)[];
+      const out = new Float64Array(rowCount);
+      for (let i = 0; i < rowCount; i++) {
+        const v = texts[i];
+        const text = v == null ? '' : v.trim();
         const n = text === '' ? NaN : Number(text);
         if (Number.isFinite(n)) out[i] = n;
         else {
           out[i] = NaN;
-          if (text !== '') typeViolations.push({ column: req.name, row: i, value: String(v) });
+          if (text !== '') typeViolations.push({ column: req.name, row: i, value: v! });
         }
       }
+      columns.set(req.name, { type: 'numeric', values: out });
     }
-    columns.set(req.name, { type: 'numeric', values: out });
   });
   const rowNumbers = new Int32Array(rowCount);
   for (let i = 0; i < rowCount; i++) rowNumbers[i] = i + 1;
