@@ -130,6 +130,21 @@ async function planColumns(
   });
 }
 
+/** Column names and DuckDB types of a data file, in file order. */
+export async function describeTable(
+  path: string,
+  format: DataFormat,
+  label = path,
+): Promise<{ name: string; type: string }[]> {
+  const conn = await duckdb();
+  try {
+    const reader = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${source(path, format)}`);
+    return reader.getRowObjectsJS().map((r) => ({ name: String(r['column_name']), type: String(r['column_type']) }));
+  } catch (error) {
+    throw new PipelineError('data', `${label}: cannot read as ${format} (${firstLine(error)})`, { cause: error });
+  }
+}
+
 export async function loadTable(
   path: string,
   format: DataFormat,
@@ -139,18 +154,7 @@ export async function loadTable(
 ): Promise<LoadResult> {
   const conn = await duckdb();
   const from = source(path, format);
-  let described: { name: string; type: string }[];
-  try {
-    const reader = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`);
-    described = reader.getRowObjectsJS().map((r) => ({
-      name: String(r['column_name']),
-      type: String(r['column_type']),
-    }));
-  } catch (error) {
-    throw new PipelineError('data', `${label}: cannot read as ${format} (${firstLine(error)})`, {
-      cause: error,
-    });
-  }
+  const described = await describeTable(path, format, label);
   const available = new Map(described.map((c) => [c.name, c.type]));
   for (const req of requests) {
     if (!available.has(req.name)) {

@@ -5,6 +5,8 @@ import { PipelineError } from '../../errors.js';
 import { addData, dataStatus, openWorkspace, resolveTargets } from '../../data/dvc/workspace.js';
 import type { RemoteAccess } from '../../data/remote/open.js';
 import { pullData, pushData } from '../../data/sync.js';
+import { loadConfig } from '../../config/load.js';
+import { dataChangesAgainst } from '../../data/diff/report.js';
 import { say, show } from '../common.js';
 
 /**
@@ -129,5 +131,17 @@ export function registerDataCommands(program: Command): void {
           'gate',
           `${entries.filter((e) => e.state !== 'in sync').length} of ${entries.length} tracked paths are not in sync`,
         );
+    });
+
+  data
+    .command('diff [rev]')
+    .description(
+      'rows, schema and drift of the data against the data at a git revision (default HEAD), as Markdown',
+    )
+    .option('-c, --config <file>', 'pipeline definition', 'mlops.yaml')
+    .action(async (rev: string | undefined, opts: { config: string }) => {
+      const loaded = await loadConfig(opts.config);
+      const section = await dataChangesAgainst(loaded, rev ?? 'HEAD', remoteAccessFromEnv());
+      process.stdout.write(`${section.markdown}\n`);
     });
 }
