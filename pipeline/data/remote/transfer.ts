@@ -46,8 +46,11 @@ function retrying<T>(what: string, fn: () => Promise<T>, options: TransferOption
     factor: 2,
     randomize: true,
     // A truncated body hashes wrong too, so a bad md5 is tried again before it is called corrupt.
-    shouldRetry: ({ error }) =>
-      error instanceof CorruptObject || (error instanceof RemoteFailure && error.kind === 'transient'),
+    // (once: a second bad hash means the object itself is bad).
+    shouldRetry: ({ error, attemptNumber }) =>
+      error instanceof CorruptObject
+        ? attemptNumber < 2
+        : error instanceof RemoteFailure && error.kind === 'transient',
   }).catch((error: unknown) => {
     if (error instanceof PipelineError) throw error;
     if (error instanceof CorruptObject) throw new PipelineError('remote', error.message, {
