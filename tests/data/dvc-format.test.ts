@@ -135,6 +135,7 @@ describe('pointer files and config', () => {
     );
     expect(await readFile(join(dir, '.dvc', 'cache', 'files', 'md5', 'ac', 'bd18db4cc2f85cedef654fccc4a4d8'), 'utf8')).toBe('foo');
     expect(await readFile(join(dir, 'data', '.gitignore'), 'utf8')).toBe('/foo.csv\n');
+    expect(await readFile(join(dir, '.dvc', '.gitignore'), 'utf8')).toBe('/config.local\n/tmp\n/cache\n');
     await addData(ws, join(dir, 'data', 'foo.csv'));
     expect(await readFile(join(dir, 'data', '.gitignore'), 'utf8')).toBe('/foo.csv\n');
   });

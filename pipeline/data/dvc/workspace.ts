@@ -61,17 +61,17 @@ export async function objectsOf(ws: Workspace, pointer: Pointer, { withEntries =
   return [oid, ...(await dirEntries(ws, oid)).map((e) => e.md5)];
 }
 
-async function addToGitignore(dataPath: string): Promise<void> {
-  const file = join(dirname(dataPath), '.gitignore');
-  const line = `/${basename(dataPath)}`;
+async function addToGitignore(file: string, lines: readonly string[]): Promise<void> {
   let text = '';
   try {
     text = await readFile(file, 'utf8');
   } catch {
     // a new .gitignore
   }
-  if (text.split(/\r?\n/).includes(line)) return;
-  await writeFileAtomic(file, `${text}${text && !text.endsWith('\n') ? '\n' : ''}${line}\n`);
+  const present = new Set(text.split(/\r?\n/));
+  const missing = lines.filter((l) => !present.has(l));
+  if (!missing.length) return;
+  await writeFileAtomic(file, `${text}${text && !text.endsWith('\n') ? '\n' : ''}${missing.join('\n')}\n`);
 }
 
 export interface AddResult {
@@ -111,7 +111,9 @@ export async function addData(ws: Workspace, target: string): Promise<AddResult>
     },
     previous,
   );
-  await addToGitignore(dataPath);
+  await addToGitignore(join(dirname(dataPath), '.gitignore'), [`/${basename(dataPath)}`]);
+  // What `dvc init` would have written, so the cache never lands in git.
+  await addToGitignore(join(ws.root, '.dvc', '.gitignore'), ['/config.local', '/tmp', '/cache']);
   return {
     pointer: pointerFile,
     md5: hashed.md5,
