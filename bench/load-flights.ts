@@ -57,7 +57,11 @@ else {
   const runs = Number(process.argv[2] ?? 5);
   const samples: Sample[] = [];
   for (let i = 0; i < runs; i++) {
-    const out = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child']);
+    const out = execFileSync(process.execPath, [
+      ...process.execArgv,
+      fileURLToPath(import.meta.url),
+      '--child',
+    ]);
     samples.push(JSON.parse(out.toString()) as Sample);
   }
   const wall = median(samples.map((s) => s.wall));
@@ -66,8 +70,12 @@ else {
   const rows = samples[0]!.rows;
   console.log(`machine    ${cpus().length} cores, load average ${loadavg()[0]!.toFixed(1)}`);
   console.log(`rows       ${rows} (${runs} runs, each a fresh process)`);
-  console.log(`wall       median ${wall.toFixed(3)} s, ${Math.round(rows / wall).toLocaleString('en')} rows/s`);
+  console.log(
+    `wall       median ${wall.toFixed(3)} s, ${Math.round(rows / wall).toLocaleString('en')} rows/s`,
+  );
   console.log(`cpu        median ${cpu.toFixed(3)} s (user + system, all threads)`);
   console.log(`peak RSS   ${Math.round(peak)} MB (largest of the runs)`);
-  console.log(`goal       < 1 s: ${wall < 1 ? 'met' : 'missed'}; < 600 MB: ${peak < 600 ? 'met' : 'missed'}`);
+  console.log(
+    `goal       < 1 s: ${wall < 1 ? 'met' : 'missed'}; < 600 MB: ${peak < 600 ? 'met' : 'missed'}`,
+  );
 }

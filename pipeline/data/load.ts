@@ -117,7 +117,8 @@ async function planColumns(
       const members = dictionary.map(sqlString).join(', ');
       return {
         kind: 'code',
-        expr: `COALESCE(CAST(enum_code(CAST(CAST(${col} AS VARCHAR) AS ENUM(${members}))) AS INTEGER), -1)`,
+        // A VARCHAR column casts to the ENUM directly; anything else goes through its text.
+        expr: `COALESCE(CAST(enum_code(CAST(${type === 'VARCHAR' ? col : `CAST(${col} AS VARCHAR)`} AS ENUM(${members}))) AS INTEGER), -1)`,
         dictionary,
       };
     }

@@ -3,7 +3,7 @@
  * with `git show REV:path`, its object taken from the cache or pulled from the
  * remote (md5-verified), so a pull request can be compared with its base.
  */
-import { relative } from 'node:path';
+import { dirname, relative } from 'node:path';
 import { simpleGit } from 'simple-git';
 import { PipelineError } from '../../errors.js';
 import { parsePointer, type Pointer } from '../dvc/pointer.js';
@@ -15,7 +15,7 @@ import { pullObjects } from '../remote/transfer.js';
 export async function pointerAtRevision(pointerFile: string, rev: string): Promise<Pointer> {
   if (!/^[\w./@^~{}:-]+$/.test(rev) || rev.startsWith('-'))
     throw new PipelineError('usage', `"${rev}" is not a git revision`);
-  const git = simpleGit({ baseDir: pointerFile.replace(/[\\/][^\\/]*$/, '') });
+  const git = simpleGit({ baseDir: dirname(pointerFile) });
   let top: string;
   try {
     top = (await git.revparse(['--show-toplevel'])).trim();
@@ -48,7 +48,7 @@ export async function objectFile(
   access: RemoteAccess = {},
   ws?: Workspace,
 ): Promise<string> {
-  const workspace = ws ?? (await openWorkspace(pointer.file.replace(/[\\/][^\\/]*$/, '')));
+  const workspace = ws ?? (await openWorkspace(dirname(pointer.file)));
   const oid = pointer.out.md5;
   if (oid.endsWith('.dir'))
     throw new PipelineError('data', `${label}: names a directory; data diffs compare one file`);
