@@ -11,6 +11,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../pipeline/config/load.js';
 import { readDataset } from '../../pipeline/data/dataset.js';
 import { loadTable } from '../../pipeline/data/load.js';
+import { addData, openWorkspace, resolveTargets } from '../../pipeline/data/dvc/workspace.js';
+import { pushData } from '../../pipeline/data/sync.js';
 import { PipelineError } from '../../pipeline/errors.js';
 
 const run = promisify(execFile);
@@ -37,14 +39,20 @@ beforeEach(async () => {
   await writeFile(join(dir, 'data', 'rows.csv'), ROWS);
 });
 
+/** Setup through the library; the CLI is spawned only for what a test checks. */
+async function addAndPush(push = true): Promise<void> {
+  const ws = await openWorkspace(dir);
+  await addData(ws, join(dir, 'data', 'rows.csv'));
+  if (push) await pushData(ws, await resolveTargets(ws, []));
+}
+
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
 describe('mlops data: bad input', () => {
   it('pull refuses to overwrite local changes, and keeps them', async () => {
-    expect((await mlops('data', 'add', 'data/rows.csv')).code).toBe(0);
-    expect((await mlops('data', 'push')).code).toBe(0);
+    await addAndPush();
     await writeFile(join(dir, 'data', 'rows.csv'), 'my edits\n');
     const status = await mlops('data', 'status');
     expect(status.code).toBe(1);
@@ -58,8 +66,7 @@ describe('mlops data: bad input', () => {
   });
 
   it('pull names a corrupt object in a local remote and writes nothing into the workspace', async () => {
-    await mlops('data', 'add', 'data/rows.csv');
-    await mlops('data', 'push');
+    await addAndPush();
     const objectDir = join(dir, 'store', 'files', 'md5');
     const [prefix] = await readdir(objectDir);
     const [rest] = await readdir(join(objectDir, prefix!));
@@ -73,7 +80,7 @@ describe('mlops data: bad input', () => {
   });
 
   it('names an unknown remote, a missing path, a bad --jobs and a broken pointer', async () => {
-    await mlops('data', 'add', 'data/rows.csv');
+    await addAndPush(false);
     const remote = await mlops('data', 'push', '-r', 'nope');
     expect([remote.code, remote.stderr]).toEqual([2, expect.stringContaining('DVC remote "nope" is not in .dvc/config')]);
     const add = await mlops('data', 'add', 'data/absent.csv');
@@ -103,8 +110,7 @@ describe('loading', () => {
       join(dir, 'mlops.yaml'),
       'data:\n  pointer: data/rows.csv.dvc\n  target: label\n  features: [{ name: x, type: numeric }]\nmodel: { task: classification }\n',
     );
-    await mlops('data', 'add', 'data/rows.csv');
-    await mlops('data', 'push');
+    await addAndPush();
     await rm(join(dir, 'data', 'rows.csv'));
     await rm(join(dir, '.dvc', 'cache'), { recursive: true });
     const dataset = await readDataset(await loadConfig(join(dir, 'mlops.yaml')));
@@ -117,7 +123,7 @@ describe('loading', () => {
       join(dir, 'mlops.yaml'),
       'data:\n  pointer: data/rows.csv.dvc\n  target: label\n  features: [{ name: x, type: numeric }]\nmodel: { task: classification }\n',
     );
-    await mlops('data', 'add', 'data/rows.csv');
+    await addAndPush(false);
     await rm(join(dir, 'data', 'rows.csv'));
     await rm(join(dir, '.dvc', 'cache'), { recursive: true });
     const error = await readDataset(await loadConfig(join(dir, 'mlops.yaml'))).catch((e: unknown) => e);

@@ -10,6 +10,8 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { simpleGit } from 'simple-git';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addData, openWorkspace, resolveTargets } from '../../pipeline/data/dvc/workspace.js';
+import { pushData } from '../../pipeline/data/sync.js';
 
 const run = promisify(execFile);
 const MLOPS = resolve('bin/mlops.js');
@@ -60,8 +62,9 @@ beforeAll(async () => {
   await writeFile(join(dir, 'data', 'd.csv'), csv(base));
   const git = simpleGit({ baseDir: dir });
   await git.init().addConfig('user.email', 'ci@example.com').addConfig('user.name', 'CI');
-  expect((await mlops('data', 'add', 'data/d.csv')).code).toBe(0);
-  expect((await mlops('data', 'push')).code).toBe(0);
+  const ws = await openWorkspace(dir);
+  await addData(ws, join(dir, 'data', 'd.csv'));
+  await pushData(ws, await resolveTargets(ws, []));
   await git.add('.').commit('data v1');
   // v2: rows 0–9 removed, rows 10–19 changed, 30 rows added, x shifted up for all.
   const v2 = [
@@ -69,7 +72,7 @@ beforeAll(async () => {
     ...Array.from({ length: 30 }, (_, i) => ({ id: 1000 + i, x: 120 + i, color: 'red', label: 'yes' })),
   ];
   await writeFile(join(dir, 'data', 'd.csv'), csv(v2));
-  expect((await mlops('data', 'add', 'data/d.csv')).code).toBe(0);
+  await addData(ws, join(dir, 'data', 'd.csv'));
   // The base data now exists only in the remote.
   await rm(join(dir, '.dvc', 'cache'), { recursive: true });
 });
