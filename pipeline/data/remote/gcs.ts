@@ -23,6 +23,7 @@ export interface GcsAccess {
 }
 
 const RESUMABLE_ABOVE = 8 * 1024 * 1024;
+const FEW_KEYS = 2;
 
 export function parseGsUrl(url: string): { bucket: string; prefix: string } {
   const m = /^gs:\/\/([a-z0-9][a-z0-9._-]{1,220}[a-z0-9])(\/.*)?$/.exec(url);
@@ -80,7 +81,21 @@ export class GcsStore implements ObjectStore {
   }
 
   async existing(keys: readonly string[]): Promise<Set<string>> {
-    // One listing per two-hex folder the keys live in, as DVC does, not one request per object.
+    // A key or two: one metadata request each beats listing folders that may hold thousands.
+    if (keys.length <= FEW_KEYS) {
+      const found = await Promise.all(
+        keys.map(async (key) => {
+          try {
+            const [exists] = await this.storage.bucket(this.bucket).file(this.name(key)).exists();
+            return exists ? key : undefined;
+          } catch (error) {
+            throw classify(error, `${this.label}/${key}: metadata`);
+          }
+        }),
+      );
+      return new Set(found.filter((k): k is string => k !== undefined));
+    }
+    // Otherwise one listing per two-hex folder the keys live in, as DVC does.
     const folders = new Set(keys.map((k) => k.slice(0, k.lastIndexOf('/') + 1)));
     const present = new Set<string>();
     for (const folder of folders) {
