@@ -7,7 +7,7 @@ import { Storage, type StorageOptions } from '@google-cloud/storage';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { PipelineError } from '../../errors.js';
-import { RemoteFailure, type ObjectStore } from './store.js';
+import { classify, type ObjectStore } from './store.js';
 
 /** How to reach GCS: handed in by the shell, which is the only place that reads the environment. */
 export interface GcsAccess {
@@ -33,24 +33,6 @@ export function parseGsUrl(url: string): { bucket: string; prefix: string } {
     });
   const prefix = (m[2] ?? '').replace(/^\/+|\/+$/g, '');
   return { bucket: m[1]!, prefix };
-}
-
-export function classify(error: unknown, what: string): RemoteFailure {
-  const e = error as { code?: number | string; message?: string };
-  const status = typeof e.code === 'number' ? e.code : Number(e.code);
-  const message = `${what}: ${e.message ?? String(error)}`;
-  if (status === 404) return new RemoteFailure(message, 'missing', { cause: error });
-  if (status === 401 || status === 403) return new RemoteFailure(message, 'denied', { cause: error });
-  if (status === 408 || status === 429 || (status >= 500 && status < 600))
-    return new RemoteFailure(message, 'transient', { cause: error });
-  if (
-    typeof e.code === 'string' &&
-    /^(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EAI_AGAIN|ERR_STREAM_PREMATURE_CLOSE|UND_ERR_SOCKET)$/.test(e.code)
-  )
-    return new RemoteFailure(message, 'transient', { cause: error });
-  if (/socket hang up|premature close|aborted|timeout|network/i.test(e.message ?? ''))
-    return new RemoteFailure(message, 'transient', { cause: error });
-  return new RemoteFailure(message, 'other', { cause: error });
 }
 
 export class GcsStore implements ObjectStore {

@@ -26,3 +26,22 @@ export class RemoteFailure extends Error {
     super(message, options);
   }
 }
+
+/** Sort an HTTP or network error into a RemoteFailure: 404 missing, 401/403 denied, 408/429/5xx and dropped connections transient. */
+export function classify(error: unknown, what: string): RemoteFailure {
+  const e = error as { code?: number | string; message?: string };
+  const status = typeof e.code === 'number' ? e.code : Number(e.code);
+  const message = `${what}: ${e.message ?? String(error)}`;
+  if (status === 404) return new RemoteFailure(message, 'missing', { cause: error });
+  if (status === 401 || status === 403) return new RemoteFailure(message, 'denied', { cause: error });
+  if (status === 408 || status === 429 || (status >= 500 && status < 600))
+    return new RemoteFailure(message, 'transient', { cause: error });
+  if (
+    typeof e.code === 'string' &&
+    /^(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EAI_AGAIN|ERR_STREAM_PREMATURE_CLOSE|UND_ERR_SOCKET)$/.test(e.code)
+  )
+    return new RemoteFailure(message, 'transient', { cause: error });
+  if (/socket hang up|premature close|aborted|timeout|network/i.test(e.message ?? ''))
+    return new RemoteFailure(message, 'transient', { cause: error });
+  return new RemoteFailure(message, 'other', { cause: error });
+}

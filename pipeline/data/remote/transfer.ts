@@ -14,8 +14,7 @@ import pLimit from 'p-limit';
 import pRetry from 'p-retry';
 import { PipelineError } from '../../errors.js';
 import { expectedMd5, objectKey, tempBeside, type LocalCache } from '../dvc/odb.js';
-import { classify } from './gcs.js';
-import { RemoteFailure, type ObjectStore } from './store.js';
+import { classify, RemoteFailure, type ObjectStore } from './store.js';
 
 export interface TransferOptions {
   /** Objects in flight at once. */
