@@ -70,12 +70,15 @@ function source(path: string, format: DataFormat): string {
 }
 
 export interface LoadOptions {
-  /** Bytes the loaded columns may take (default: half the machine's memory). */
+  /** Bytes the loaded columns may take (default: half the memory this process may use). */
   maxBytes?: number;
 }
 
 export function defaultMemoryBudget(): number {
-  return Math.floor(totalmem() / 2);
+  // In a container the cgroup limit, not the host's memory, is what ends the process.
+  const limit = process.constrainedMemory?.();
+  const memory = limit && limit > 0 && limit < totalmem() ? limit : totalmem();
+  return Math.floor(memory / 2);
 }
 
 /** Categories beyond this many distinct values are read as text, not as an ENUM. */
