@@ -95,21 +95,24 @@ async function planColumns(
   const categorical = requests.filter((r) => r.type === 'categorical');
   const dictionaries = new Map<string, string[]>();
   if (categorical.length) {
-    const small = categorical;
-    {
-      const lists = small.map((r) => `list(DISTINCT CAST(${ident(r.name)} AS VARCHAR))`).join(', ');
-      let reader;
-      try {
-        reader = await conn.runAndReadAll(`SELECT ${lists} FROM ${from}`);
-      } catch (error) {
-        throw new PipelineError('data', `${label}: cannot read (${firstLine(error)})`, { cause: error });
-      }
-      const row = reader.getRowsJS()[0] ?? [];
-      small.forEach((r, i) => {
-        const values = ((row[i] as (string | null)[] | null) ?? []).filter((v): v is string => v !== null);
-        if (values.length <= MAX_DICTIONARY) dictionaries.set(r.name, values.sort());
-      });
+    // An id-like column with millions of values comes back as NULL here, not as a huge list.
+    const lists = categorical
+      .map((r) => {
+        const text = `CAST(${ident(r.name)} AS VARCHAR)`;
+        return `CASE WHEN count(DISTINCT ${text}) <= ${MAX_DICTIONARY} THEN list(DISTINCT ${text}) END`;
+      })
+      .join(', ');
+    let reader;
+    try {
+      reader = await conn.runAndReadAll(`SELECT ${lists} FROM ${from}`);
+    } catch (error) {
+      throw new PipelineError('data', `${label}: cannot read (${firstLine(error)})`, { cause: error });
     }
+    const row = reader.getRowsJS()[0] ?? [];
+    categorical.forEach((r, i) => {
+      const values = row[i] as (string | null)[] | null;
+      if (values) dictionaries.set(r.name, values.filter((v): v is string => v !== null).sort());
+    });
   }
   return requests.map((req): ColumnPlan => {
     const type = available.get(req.name)!;
