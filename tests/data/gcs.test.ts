@@ -30,10 +30,11 @@ beforeEach(async () => {
   await addData(ws, join(dir, 'data', 'rows.csv'));
   await addData(ws, join(dir, 'data', 'images'));
   options = {
-    access: { gcs: { apiEndpoint: gcs.endpoint, projectId: 'test', resumableAbove: 1024 } },
+    access: { gcs: { apiEndpoint: gcs.endpoint, projectId: 'test', resumableAbove: 1024, requestTimeout: 1000 } },
     retries: 3,
     minTimeout: 5,
     stallTimeout: 500,
+    uploadTimeout: 1000,
     jobs: 2,
   };
 });
@@ -50,7 +51,7 @@ async function freshClone(): Promise<void> {
 }
 
 describe('gs:// remote through @google-cloud/storage', () => {
-  it('pushes every object (multipart and resumable) through 503s, then skips them on the next push', async () => {
+  it('pushes every object (multipart and resumable) through 503s and dropped connections, then skips them on the next push', async () => {
     // One object: its presence is asked with a metadata request.
     gcs.faults.push({ method: 'GET', path: /\/o\/dvcstore%2Ffiles/, action: 503 });
     const rows = await resolveTargets(ws, [join(dir, 'data', 'rows.csv')]);
@@ -59,10 +60,13 @@ describe('gs:// remote through @google-cloud/storage', () => {
     // Several: one listing per two-hex folder.
     gcs.faults.push({ method: 'GET', path: /\/o\?prefix=/, action: 503 });
     gcs.faults.push({ method: 'POST', path: /uploadType=multipart/, action: 503 });
+    gcs.faults.push({ method: 'POST', path: /uploadType=multipart/, action: 'drop' });
+    gcs.faults.push({ method: 'PUT', path: /uploadType=resumable/, action: 'drop' });
     const pointers = await resolveTargets(ws, []);
     const first = await pushData(ws, pointers, options);
     expect(first).toMatchObject({ remote: 'gs://team-data/dvcstore', transferred: 3, skipped: 1 });
     expect(gcs.log.filter((l) => l.endsWith('-> 503'))).toHaveLength(3);
+    expect(gcs.log.filter((l) => l.endsWith('-> drop'))).toHaveLength(2);
     expect(gcs.log.some((l) => l.includes('uploadType=resumable'))).toBe(true);
     expect(gcs.log.some((l) => l.includes('uploadType=multipart'))).toBe(true);
     const rowsOid = pointers.find((p) => p.out.path === 'rows.csv')!.out.md5;

@@ -18,12 +18,15 @@ export interface GcsAccess {
   /** Another API endpoint, e.g. an emulator at http://127.0.0.1:4443. */
   apiEndpoint?: string;
   projectId?: string;
+  /** Milliseconds an HTTP request may take before it is abandoned and retried. */
+  requestTimeout?: number;
   /** Files larger than this go up as resumable uploads, smaller ones as one multipart request. */
   resumableAbove?: number;
 }
 
 const RESUMABLE_ABOVE = 8 * 1024 * 1024;
 const FEW_KEYS = 2;
+const REQUEST_TIMEOUT = 60_000;
 
 export function parseGsUrl(url: string): { bucket: string; prefix: string } {
   const m = /^gs:\/\/([a-z0-9][a-z0-9._-]{1,220}[a-z0-9])(\/.*)?$/.exec(url);
@@ -40,6 +43,7 @@ export class GcsStore implements ObjectStore {
   readonly bucket: string;
   readonly prefix: string;
   private readonly resumableAbove: number;
+  private readonly requestTimeout: number;
 
   constructor(url: string, access: GcsAccess = {}) {
     ({ bucket: this.bucket, prefix: this.prefix } = parseGsUrl(url));
@@ -50,6 +54,9 @@ export class GcsStore implements ObjectStore {
     if (access.keyFilename) options.keyFilename = access.keyFilename;
     if (access.apiEndpoint) options.apiEndpoint = access.apiEndpoint;
     if (access.projectId) options.projectId = access.projectId;
+    // The client notices no dropped connection by itself: a request that takes longer is abandoned.
+    this.requestTimeout = access.requestTimeout ?? REQUEST_TIMEOUT;
+    options.timeout = this.requestTimeout;
     this.storage = new Storage(options);
     this.resumableAbove = access.resumableAbove ?? RESUMABLE_ABOVE;
   }
@@ -101,6 +108,8 @@ export class GcsStore implements ObjectStore {
         destination: this.name(key),
         validation: 'md5',
         resumable: size > this.resumableAbove,
+        // Used by multipart uploads only; resumable ones are bounded by transfer.ts.
+        timeout: this.requestTimeout,
       });
     } catch (error) {
       throw classify(error, `${this.label}/${key}: upload`);

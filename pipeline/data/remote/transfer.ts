@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { chmod, mkdir, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -23,6 +23,8 @@ export interface TransferOptions {
   retries?: number;
   /** First backoff in ms (doubles each attempt). */
   minTimeout?: number;
+  /** An upload not done after this many ms plus one second per MB is abandoned and tried again. */
+  uploadTimeout?: number;
   /** A download that receives nothing for this many ms is cut and tried again. */
   stallTimeout?: number;
   onObject?: (oid: string, action: 'uploaded' | 'downloaded' | 'skipped') => void;
@@ -33,9 +35,22 @@ export interface TransferResult {
   skipped: string[];
 }
 
-const DEFAULTS = { jobs: 8, retries: 5, minTimeout: 200, stallTimeout: 30_000 };
+const DEFAULTS = { jobs: 8, retries: 5, minTimeout: 200, stallTimeout: 30_000, uploadTimeout: 120_000 };
 
 class CorruptObject extends Error {}
+
+/** Reject with a transient failure when `work` has not settled within `ms`. */
+async function deadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RemoteFailure(`${what}: no answer within ${Math.round(ms / 1000)} s`, 'transient')), ms);
+  });
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 function retrying<T>(what: string, fn: () => Promise<T>, options: TransferOptions): Promise<T> {
   return pRetry(fn, {
@@ -93,7 +108,10 @@ export async function pushObjects(
           throw new PipelineError('data', `${oid}: not in the local cache (${cache.dir}), so it cannot be pushed`, {
             hint: 'Run `mlops data add PATH` for the data first.',
           });
-        await retrying(`${store.label}/${key}`, () => store.upload(cache.path(oid), key), options);
+        const { size } = await stat(cache.path(oid));
+        const limit = (options.uploadTimeout ?? DEFAULTS.uploadTimeout) + size / 1000;
+        const what = `${store.label}/${key}`;
+        await retrying(what, () => deadline(store.upload(cache.path(oid), key), limit, what), options);
         transferred.push(oid);
         options.onObject?.(oid, 'uploaded');
       }),
