@@ -9,10 +9,11 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { dirObjectBytes, hashPath, parseDirObject, pythonJsonString } from '../../pipeline/data/dvc/hash.js';
+import { dirObjectBytes, hashPath, md5Hex, parseDirObject, pythonJsonString } from '../../pipeline/data/dvc/hash.js';
 import { objectKey } from '../../pipeline/data/dvc/odb.js';
 import { readPointer, writePointer } from '../../pipeline/data/dvc/pointer.js';
-import { addData, openWorkspace } from '../../pipeline/data/dvc/workspace.js';
+import { addData, openWorkspace, resolveTargets } from '../../pipeline/data/dvc/workspace.js';
+import { pullData } from '../../pipeline/data/sync.js';
 import { readDvcConfig, pickRemote } from '../../pipeline/data/dvc/config.js';
 import { PipelineError } from '../../pipeline/errors.js';
 
@@ -138,5 +139,32 @@ describe('pointer files and config', () => {
     expect(await readFile(join(dir, '.dvc', '.gitignore'), 'utf8')).toBe('/config.local\n/tmp\n/cache\n');
     await addData(ws, join(dir, 'data', 'foo.csv'));
     expect(await readFile(join(dir, 'data', '.gitignore'), 'utf8')).toBe('/foo.csv\n');
+  });
+});
+
+describe('a remote written by DVC', () => {
+  it('pulls the directory of dvc test_add_external_dir from a remote laid out as DVC 3 pushes it', async () => {
+    // The .dir object whose md5 DVC's test records (b6dcab6c…), and the two file objects.
+    const subfileMd5 = md5Hex('subfile');
+    const object = `[{"md5": "8c7dd922ad47494fc02c388e12c00eac", "relpath": "file"}, {"md5": "${subfileMd5}", "relpath": "subdir/subfile"}]`;
+    expect(md5Hex(object)).toBe('b6dcab6ccd17ca0a8bf4a215a37d14cc');
+    await gen(dir, {
+      '.dvc': { config: "[core]\n    remote = storage\n['remote \"storage\"']\n    url = ../storage\n" },
+      storage: {
+        files: {
+          md5: {
+            b6: { 'dcab6ccd17ca0a8bf4a215a37d14cc.dir': object },
+            '8c': { '7dd922ad47494fc02c388e12c00eac': 'file' },
+            [subfileMd5.slice(0, 2)]: { [subfileMd5.slice(2)]: 'subfile' },
+          },
+        },
+      },
+      'dir.dvc': 'outs:\n- md5: b6dcab6ccd17ca0a8bf4a215a37d14cc.dir\n  size: 11\n  nfiles: 2\n  hash: md5\n  path: dir\n',
+    });
+    const ws = await openWorkspace(dir);
+    const result = await pullData(ws, await resolveTargets(ws, []));
+    expect(result).toMatchObject({ transferred: 3, written: ['dir'] });
+    expect(await readFile(join(dir, 'dir', 'file'), 'utf8')).toBe('file');
+    expect(await readFile(join(dir, 'dir', 'subdir', 'subfile'), 'utf8')).toBe('subfile');
   });
 });
