@@ -2,9 +2,10 @@
  * Pull a DuckDB result into typed columns chunk by chunk, without a JS value per
  * cell where it can be avoided: DOUBLE vectors are copied straight into a
  * Float64Array, categories arrive as integer codes into a small dictionary, and
- * only text goes through strings. The row count is checked against a memory
- * budget before the columns are allocated, so an oversized dataset stops with a
- * message instead of taking the process down.
+ * only text goes through strings. The result is streamed, so DuckDB never holds
+ * a second copy of the whole table, and every chunk is counted against a memory
+ * budget: an oversized dataset stops with a message instead of taking the
+ * process down.
  */
 import duckdb from '@duckdb/node-bindings';
 import type { DuckDBConnection, DuckDBDataChunk } from '@duckdb/node-api';
@@ -20,6 +21,30 @@ export type ColumnPlan =
 
 export type ColumnData = Float64Array | Int32Array | (string | null)[];
 
+/** A typed array that doubles when full: for results whose row count is not known ahead. */
+class Growing<T extends Float64Array | Int32Array> {
+  private data: T;
+  length = 0;
+  constructor(
+    private readonly make: (n: number) => T,
+    capacity: number,
+  ) {
+    this.data = make(Math.max(capacity, 2048));
+  }
+  append(part: T): void {
+    if (this.length + part.length > this.data.length) {
+      const next = this.make(Math.max(this.data.length * 2, this.length + part.length));
+      next.set(this.data.subarray(0, this.length));
+      this.data = next;
+    }
+    this.data.set(part, this.length);
+    this.length += part.length;
+  }
+  done(): T {
+    return this.length === this.data.length ? this.data : (this.data.slice(0, this.length) as T);
+  }
+}
+
 function rawData(chunk: DuckDBDataChunk, column: number, bytes: number): Uint8Array {
   return duckdb.vector_get_data(duckdb.data_chunk_get_vector(chunk.chunk, column), bytes);
 }
@@ -28,61 +53,62 @@ export interface ReadColumnsOptions {
   label: string;
   /** Bytes the columns may take; past it the read stops with an error. */
   maxBytes: number;
+  /** Rows expected (a Parquet footer says so for free): the columns are allocated once. */
+  expectedRows?: number;
+}
+
+function tooLarge(label: string, rows: number, columns: number, need: number, budget: number): PipelineError {
+  return new PipelineError(
+    'data',
+    `${label}: too large for memory: ${rows} rows of ${columns} columns need about ${Math.round(need / 2 ** 20)} MB, over the ${Math.round(budget / 2 ** 20)} MB budget`,
+    { hint: 'Load fewer columns (data.features), sample the file, or run on a machine with more memory.' },
+  );
 }
 
 export async function readColumns(
   conn: DuckDBConnection,
   from: string,
   plans: readonly ColumnPlan[],
-  { label, maxBytes }: ReadColumnsOptions,
+  { label, maxBytes, expectedRows = 0 }: ReadColumnsOptions,
 ): Promise<{ rowCount: number; columns: ColumnData[] }> {
-  const sql = `SELECT ${plans.map((p) => p.expr).join(', ')} FROM ${from}`;
-  // Estimated bytes per row: 8 per number, 4 per code, ~48 per string cell.
-  const perRow = plans.reduce((sum, p) => sum + (p.kind === 'double' ? 8 : p.kind === 'code' ? 4 : 48), 0);
+  // Estimated bytes per row: 8 per number, 4 per code (and 8 for its string reference), ~48 per text cell.
+  const perRow = plans.reduce((sum, p) => sum + (p.kind === 'double' ? 8 : p.kind === 'code' ? 12 : 48), 0);
+  if (expectedRows * perRow > maxBytes)
+    throw tooLarge(label, expectedRows, plans.length, expectedRows * perRow, maxBytes);
+  const builders = plans.map((p) =>
+    p.kind === 'double'
+      ? new Growing((n) => new Float64Array(n), expectedRows)
+      : p.kind === 'code'
+        ? new Growing((n) => new Int32Array(n), expectedRows)
+        : ([] as (string | null)[]),
+  );
   let rowCount = 0;
-  let columns: ColumnData[];
   try {
-    // Materialised, not streamed: the row count is known before anything is
-    // allocated, and its chunks are read synchronously (a streamed result costs
-    // one trip to the worker pool per 2048 rows).
-    const result = await conn.run(sql);
-    rowCount = result.rowCount;
-    // DuckDB's copy and ours live side by side while the columns are filled.
-    if (rowCount * perRow * 2 > maxBytes)
-      throw new PipelineError(
-        'data',
-        `${label}: too large for memory: ${rowCount} rows of ${plans.length} columns need about ${Math.round((rowCount * perRow * 2) / 2 ** 20)} MB, over the ${Math.round(maxBytes / 2 ** 20)} MB budget`,
-        { hint: 'Load fewer columns (data.features), sample the file, or run on a machine with more memory.' },
-      );
-    columns = plans.map((p) =>
-      p.kind === 'double'
-        ? new Float64Array(rowCount)
-        : p.kind === 'code'
-          ? new Int32Array(rowCount)
-          : new Array<string | null>(rowCount),
-    );
-    let offset = 0;
-    for (let k = 0; k < result.chunkCount; k++) {
-      const chunk = result.getChunk(k);
+    const result = await conn.stream(`SELECT ${plans.map((p) => p.expr).join(', ')} FROM ${from}`);
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
       const rows = chunk.rowCount;
+      if ((rowCount + rows) * perRow > maxBytes)
+        throw tooLarge(label, rowCount + rows, plans.length, (rowCount + rows) * perRow, maxBytes);
       plans.forEach((plan, c) => {
-        const target = columns[c]!;
+        const builder = builders[c]!;
         if (plan.kind === 'double') {
           const raw = rawData(chunk, c, rows * 8);
-          (target as Float64Array).set(new Float64Array(raw.buffer, raw.byteOffset, rows), offset);
+          (builder as Growing<Float64Array>).append(new Float64Array(raw.buffer, raw.byteOffset, rows));
         } else if (plan.kind === 'code') {
           const raw = rawData(chunk, c, rows * 4);
-          (target as Int32Array).set(new Int32Array(raw.buffer, raw.byteOffset, rows), offset);
+          (builder as Growing<Int32Array>).append(new Int32Array(raw.buffer, raw.byteOffset, rows));
         } else {
           const vector = chunk.getColumnVector(c);
-          const out = target as (string | null)[];
+          const out = builder as (string | null)[];
           for (let i = 0; i < rows; i++) {
             const v = vector.getItem(i);
-            out[offset + i] = v == null ? null : String(v);
+            out.push(v == null ? null : String(v));
           }
         }
       });
-      offset += rows;
+      rowCount += rows;
     }
   } catch (error) {
     if (error instanceof PipelineError) throw error;
@@ -94,5 +120,5 @@ export async function readColumns(
       });
     throw new PipelineError('data', `${label}: cannot read (${message.split('\n')[0]})`, { cause: error });
   }
-  return { rowCount, columns };
+  return { rowCount, columns: builders.map((b) => (Array.isArray(b) ? b : b.done())) };
 }

@@ -81,6 +81,16 @@ export function defaultMemoryBudget(): number {
   return Math.floor(memory / 2);
 }
 
+/** A Parquet file's row count, from its footer: the columns can be allocated once. */
+async function parquetRows(conn: DuckDBConnection, from: string): Promise<number | undefined> {
+  try {
+    const reader = await conn.runAndReadAll(`SELECT count(*) FROM ${from}`);
+    return Number(reader.getRowsJS()[0]?.[0] ?? 0);
+  } catch {
+    return undefined; // the read that follows reports what is wrong with the file
+  }
+}
+
 /** Categories beyond this many distinct values are read as text, not as an ENUM. */
 const MAX_DICTIONARY = 4096;
 
@@ -181,6 +191,7 @@ export async function loadTable(
   const { rowCount, columns: data } = await readColumns(conn, from, plans, {
     label,
     maxBytes: options.maxBytes ?? defaultMemoryBudget(),
+    expectedRows: format === 'parquet' ? await parquetRows(conn, from) : undefined,
   });
   const columns = new Map<string, Column>();
   const typeViolations: TypeViolation[] = [];

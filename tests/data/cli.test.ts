@@ -133,7 +133,7 @@ describe('loading', () => {
 
   it('a dataset over the memory budget fails with a message, not a crash', async () => {
     const error = await loadTable(join(dir, 'data', 'rows.csv'), 'csv', [{ name: 'x', type: 'numeric' }], 'rows.csv', {
-      maxBytes: 100,
+      maxBytes: 50,
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PipelineError);
     expect((error as PipelineError).message).toMatch(/rows\.csv: too large for memory: 10 rows of 1 columns need about/);
