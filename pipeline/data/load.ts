@@ -7,6 +7,7 @@ import { totalmem } from 'node:os';
 import { extname } from 'node:path';
 import { readColumns, type ColumnPlan } from './columns.js';
 import { closest, distance } from 'fastest-levenshtein';
+import pLimit from 'p-limit';
 import { PipelineError } from '../errors.js';
 import type { Column, DataFormat, Table } from './table.js';
 
@@ -33,6 +34,12 @@ const NUMERIC_TYPES =
 const TEMPORAL_TYPES = /^(DATE|TIMESTAMP.*)$/;
 
 let connection: Promise<DuckDBConnection> | undefined;
+
+/**
+ * Loads share one connection, on which a streamed result ends when another query
+ * starts: they take turns.
+ */
+const oneAtATime = pLimit(1);
 
 async function duckdb(): Promise<DuckDBConnection> {
   connection ??= DuckDBInstance.create(':memory:').then((db) => db.connect());
@@ -148,10 +155,18 @@ async function planColumns(
 }
 
 /** Column names and DuckDB types of a data file, in file order. */
-export async function describeTable(
+export function describeTable(
   path: string,
   format: DataFormat,
   label = path,
+): Promise<{ name: string; type: string }[]> {
+  return oneAtATime(() => describe(path, format, label));
+}
+
+async function describe(
+  path: string,
+  format: DataFormat,
+  label: string,
 ): Promise<{ name: string; type: string }[]> {
   const conn = await duckdb();
   try {
@@ -162,16 +177,26 @@ export async function describeTable(
   }
 }
 
-export async function loadTable(
+export function loadTable(
   path: string,
   format: DataFormat,
   requests: readonly ColumnRequest[],
   label = path,
   options: LoadOptions = {},
 ): Promise<LoadResult> {
+  return oneAtATime(() => load(path, format, requests, label, options));
+}
+
+async function load(
+  path: string,
+  format: DataFormat,
+  requests: readonly ColumnRequest[],
+  label: string,
+  options: LoadOptions,
+): Promise<LoadResult> {
   const conn = await duckdb();
   const from = source(path, format);
-  const described = await describeTable(path, format, label);
+  const described = await describe(path, format, label);
   const available = new Map(described.map((c) => [c.name, c.type]));
   for (const req of requests) {
     if (!available.has(req.name)) {

@@ -42,4 +42,14 @@ describe('loadTable', () => {
     expect(new Set(ids).size).toBe(5000);
     expect(ids[4999]).toBe('u4999');
   });
+
+  it('loads two files at once without one cutting the other short', async () => {
+    const a = join(dir, 'a.csv');
+    const b = join(dir, 'b.csv');
+    await writeFile(a, `x\n${Array.from({ length: 5000 }, (_, i) => i).join('\n')}\n`);
+    await writeFile(b, `x\n${Array.from({ length: 7000 }, (_, i) => i).join('\n')}\n`);
+    const request = [{ name: 'x', type: 'numeric' as const }];
+    const [ta, tb] = await Promise.all([loadTable(a, 'csv', request), loadTable(b, 'csv', request)]);
+    expect([ta.table.rowCount, tb.table.rowCount]).toEqual([5000, 7000]);
+  });
 });
