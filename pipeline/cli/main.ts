@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { exitCodeFor, PipelineError } from '../errors.js';
+import { registerDataCommands } from './commands/data.js';
 import { registerDeployCommand } from './commands/deploy.js';
 import { registerPipelineCommands } from './commands/pipeline.js';
 import { registerPredictCommand } from './commands/predict.js';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerPipelineCommands(program);
+  registerDataCommands(program);
   registerPredictCommand(program);
   registerRegistryCommands(program);
   registerSchemaCommand(program);

@@ -54,6 +54,19 @@ export const DataSchema = z
       .enum(['fail', 'drop'])
       .default('fail')
       .describe('What a data contract violation does: fail the run, or drop the rows and report.'),
+    drift: z
+      .strictObject({
+        psi: z
+          .number({ error: 'expected a positive number' })
+          .positive({ error: 'expected a positive number' })
+          .default(0.2)
+          .describe('Flag a feature whose population stability index exceeds this.'),
+        ks_pvalue: fraction
+          .default(0.05)
+          .describe('Flag a numeric feature whose Kolmogorov–Smirnov p-value is below this.'),
+      })
+      .default({ psi: 0.2, ks_pvalue: 0.05 })
+      .describe('When the data report flags a feature as drifted against the base revision.'),
   })
   .describe('Where the data is and what its columns mean.');
 

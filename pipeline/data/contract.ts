@@ -106,11 +106,13 @@ export function enforceContract(
         continue;
       }
       if (isTarget) continue;
-      if (col.type === 'numeric' && 'min' in feature) {
+      // A parsed config leaves out the keys it did not get: a feature with only
+      // `max` has no `min` key at all, so test for each bound on its own.
+      if (col.type === 'numeric' && ('min' in feature || 'max' in feature)) {
         const x = col.values[i]!;
-        if (feature.min !== undefined && x < feature.min)
+        if ('min' in feature && feature.min !== undefined && x < feature.min)
           found.add(table, feature.name, 'below_min', i, String(x));
-        if (feature.max !== undefined && x > feature.max)
+        if ('max' in feature && feature.max !== undefined && x > feature.max)
           found.add(table, feature.name, 'above_max', i, String(x));
       } else if (col.type === 'categorical' && 'categories' in feature && feature.categories) {
         const x = col.values[i]!;

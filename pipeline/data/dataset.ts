@@ -3,14 +3,17 @@
  * against the pointer's md5, loaded into typed columns and held to the contract.
  */
 import { stat } from 'node:fs/promises';
-import { basename, relative, resolve } from 'node:path';
+import { basename, dirname, relative, resolve } from 'node:path';
 import { closest, distance } from 'fastest-levenshtein';
 import { formatKeyPath } from '../config/keypath.js';
 import type { LoadedConfig } from '../config/load.js';
 import { PipelineError } from '../errors.js';
 import { md5File } from '../util/hash.js';
 import { enforceContract, type ContractReport } from './contract.js';
-import { readPointer } from './dvc/pointer.js';
+import { readPointer, type Pointer } from './dvc/pointer.js';
+import { openWorkspace } from './dvc/workspace.js';
+import type { RemoteAccess } from './remote/open.js';
+import { pullData } from './sync.js';
 import { formatOf, loadTable, noRows, type ColumnRequest } from './load.js';
 import { column, type DataFormat, type Table } from './table.js';
 
@@ -34,24 +37,40 @@ export interface Dataset {
   classes: string[];
 }
 
-export async function readDataset(configured: LoadedConfig): Promise<Dataset> {
+export interface ReadDatasetOptions {
+  /** How to reach the remote when the data has to be pulled first. */
+  remoteAccess?: RemoteAccess;
+}
+
+/** A fresh clone has the pointer but not the data: pull it, as `mlops data pull` would. */
+async function pullMissing(pointer: Pointer, label: string, pointerName: string, access?: RemoteAccess): Promise<void> {
+  try {
+    const ws = await openWorkspace(dirname(pointer.file));
+    await pullData(ws, [pointer], { access });
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new PipelineError('data', `${label}: missing (named by ${pointerName}), and pulling it failed: ${why}`, {
+      hint: error instanceof PipelineError ? error.hint : 'Fetch it with `mlops data pull`.',
+      cause: error,
+    });
+  }
+}
+
+export async function readDataset(
+  configured: LoadedConfig,
+  options: ReadDatasetOptions = {},
+): Promise<Dataset> {
   const { config, dir } = configured;
   const { data, model } = config;
   const pointerPath = resolve(dir, data.pointer);
   const pointer = await readPointer(pointerPath);
   const label = relative(dir, pointer.dataPath) || pointer.dataPath;
-  let size: number;
-  try {
-    const info = await stat(pointer.dataPath);
-    if (!info.isFile())
-      throw new PipelineError('data', `${label}: is a directory; the pipeline reads one file`);
-    size = info.size;
-  } catch (error) {
-    if (error instanceof PipelineError) throw error;
-    throw new PipelineError('data', `${label}: missing (named by ${data.pointer})`, {
-      hint: 'Fetch it with `mlops data pull`.',
-    });
-  }
+  const info = await stat(pointer.dataPath).catch(() => undefined);
+  if (!info) await pullMissing(pointer, label, data.pointer, options.remoteAccess);
+  const checked = info ?? (await stat(pointer.dataPath));
+  if (!checked.isFile())
+    throw new PipelineError('data', `${label}: is a directory; the pipeline reads one file`);
+  const size = checked.size;
   const md5 = await md5File(pointer.dataPath);
   if (md5 !== pointer.out.md5) {
     throw new PipelineError(

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
-import { readDataset, type Dataset } from '../data/dataset.js';
+import { readDataset, type Dataset, type ReadDatasetOptions } from '../data/dataset.js';
 import { splitRows, type Split } from '../data/split.js';
 import { column } from '../data/table.js';
 import { modelVersion, trainingCodeHash } from '../package/lineage.js';
@@ -37,10 +37,11 @@ export async function timed<T>(
 export async function openRun(
   configPath: string,
   overrides: readonly string[] = [],
+  data: ReadDatasetOptions = {},
 ): Promise<RunContext> {
   const timings: Record<string, number> = {};
   const loaded = await timed(timings, 'config', () => loadConfig(configPath, overrides));
-  const dataset = await timed(timings, 'load', () => readDataset(loaded));
+  const dataset = await timed(timings, 'load', () => readDataset(loaded, data));
   const { config } = loaded;
   const split = await timed(timings, 'split', () =>
     splitRows(dataset.table.rowCount, config.split, {

@@ -1,6 +1,8 @@
 /** `mlops run`: every stage of the pull-request pipeline, in one process. */
 import type { BackendName } from '../train/backend.js';
 import type { MetricsFile } from '../report/metrics-file.js';
+import { dataChangesAgainst } from '../data/diff/report.js';
+import type { RemoteAccess } from '../data/remote/open.js';
 import { openRun, type RunContext } from './context.js';
 import type { RunEvents } from './events.js';
 import { evaluateStage, gateStage, readBaselineFile, reportStage, trainStage } from './stages.js';
@@ -12,6 +14,10 @@ export interface RunOptions {
   backend?: BackendName;
   force?: boolean;
   events?: RunEvents;
+  /** A git revision whose data.dvc the report compares the data with (rows, schema, drift). */
+  compareDataWith?: string;
+  /** How to reach a DVC remote, to pull missing data or the base revision's data. */
+  remoteAccess?: RemoteAccess;
 }
 
 export interface RunResult {
@@ -25,7 +31,12 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
   const events = options.events;
   // Read everything that can be wrong before anything is written.
   const baseline = await readBaselineFile(options.baseline);
-  const context = await openRun(options.config, options.overrides);
+  const context = await openRun(options.config, options.overrides, {
+    remoteAccess: options.remoteAccess,
+  });
+  const sections = options.compareDataWith
+    ? [await dataChangesAgainst(context.loaded, options.compareDataWith, options.remoteAccess)]
+    : [];
   events?.stage?.(
     'data',
     `${context.dataset.source.path}: ${context.dataset.table.rowCount} rows (${context.split.train.length} train, ${context.split.validation.length} validation, ${context.split.test.length} test)`,
@@ -37,7 +48,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
   });
   const evaluated = await evaluateStage(context, bundle);
   const result = await gateStage(context, evaluated, baseline);
-  const report = await reportStage(context, result, bundle.metadata, baseline?.data);
+  const report = await reportStage(context, result, bundle.metadata, baseline?.data, sections);
   bundle.network.dispose();
   return { context, result, reused, report };
 }

@@ -26,6 +26,9 @@ import {
   type CommonOptions,
 } from '../common.js';
 import { createOutput, isInteractive } from '../progress.js';
+import { remoteAccessFromEnv } from './data.js';
+
+type RunFlags = CommonOptions & { baseline?: string; force?: boolean; dataBase?: string };
 
 export function registerPipelineCommands(program: Command): void {
   withCommon(program.command('run'))
@@ -35,7 +38,8 @@ export function registerPipelineCommands(program: Command): void {
       'metrics.json of the production model, for deltas and change gates',
     )
     .option('--force', 'train even when the saved model is up to date')
-    .action(async (opts: CommonOptions & { baseline?: string; force?: boolean }) => {
+    .option('--data-base <rev>', 'add a data-changes section against the data at this git revision')
+    .action(async (opts: RunFlags) => {
       const output = createOutput({ interactive: isInteractive(), quiet: opts.quiet });
       const { context, result } = await runPipeline({
         config: opts.config,
@@ -44,6 +48,8 @@ export function registerPipelineCommands(program: Command): void {
         backend: opts.backend,
         force: opts.force,
         events: output.events,
+        compareDataWith: opts.dataBase,
+        remoteAccess: remoteAccessFromEnv(),
       }).finally(() => output.done());
       if (!opts.quiet) {
         printMetrics(result);

@@ -4,7 +4,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
+import { writeFileAtomic } from '../../util/files.js';
 import { z } from 'zod';
 import { PipelineError } from '../../errors.js';
 
@@ -26,21 +27,30 @@ export type DvcFile = z.infer<typeof DvcFileSchema>;
 export interface Pointer {
   /** Absolute path of the .dvc file. */
   file: string;
+  /** The whole file as read, unknown fields included, for rewriting. */
+  doc: DvcFile;
   out: DvcOut;
   /** Absolute path of the data the pointer names. */
   dataPath: string;
 }
 
 export async function readPointer(file: string): Promise<Pointer> {
-  let text: string;
+  return parsePointer(file, await readPointerText(file));
+}
+
+async function readPointerText(file: string): Promise<string> {
   try {
-    text = await readFile(file, 'utf8');
+    return await readFile(file, "utf8");
   } catch (error) {
     throw new PipelineError('data', `${file}: cannot read the data pointer (${(error as NodeJS.ErrnoException).code})`, {
       hint: 'Point data.pointer in mlops.yaml at a .dvc file, or create one with `mlops data add PATH`.',
       cause: error,
     });
   }
+}
+
+/** Parse the text of a pointer file (read from disk or from a git revision). */
+export function parsePointer(file: string, text: string): Pointer {
   let parsed: unknown;
   try {
     parsed = parse(text);
@@ -57,5 +67,25 @@ export async function readPointer(file: string): Promise<Pointer> {
   if (result.data.outs.length > 1)
     throw new PipelineError('data', `${file}: has ${result.data.outs.length} outs; the pipeline reads one dataset`);
   const out = result.data.outs[0]!;
-  return { file, out, dataPath: resolve(dirname(file), out.path) };
+  return { file, doc: result.data, out, dataPath: resolve(dirname(file), out.path) };
+}
+
+/**
+ * Write a pointer as DVC 3 does (`outs:` list unindented, md5, size, nfiles,
+ * hash, path in that order), keeping every other field of `previous`.
+ */
+export async function writePointer(
+  file: string,
+  out: { md5: string; size: number; nfiles?: number; path: string },
+  previous?: DvcFile,
+): Promise<void> {
+  const old = previous?.outs[0] ?? {};
+  const kept = Object.fromEntries(
+    Object.entries(old).filter(([k]) => !['md5', 'size', 'nfiles', 'hash', 'path'].includes(k)),
+  );
+  const written: Record<string, unknown> = { md5: out.md5, size: out.size };
+  if (out.nfiles !== undefined) written['nfiles'] = out.nfiles;
+  Object.assign(written, { hash: 'md5', path: out.path }, kept);
+  const doc = { ...previous, outs: [written] };
+  await writeFileAtomic(file, stringify(doc, { indentSeq: false, lineWidth: 0 }));
 }

@@ -1,0 +1,52 @@
+/** The "Data changes" section of the pull-request report. */
+import type { ReportSection } from '../../report/markdown.js';
+import type { DataChanges } from './compare.js';
+
+const fmt = (x: number, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
+const pvalue = (p: number) => (!Number.isFinite(p) ? '–' : p < 1e-3 ? p.toExponential(1) : p.toFixed(3));
+const esc = (s: string) => s.replaceAll('|', '\\|');
+
+export function unchangedSection(rev: string, md5: string): ReportSection {
+  return { title: 'Data changes', markdown: `### Data changes\n\nThe data is the same as at \`${rev}\` (md5 \`${md5}\`).` };
+}
+
+export function dataChangesSection(changes: DataChanges, rev: string): ReportSection {
+  const { base, current, schema, rows, drift, thresholds } = changes;
+  const flagged = drift.filter((d) => d.flagged);
+  const lines = [
+    `### ${flagged.length ? '⚠️' : '✅'} Data changes against \`${rev}\``,
+    '',
+    `\`${base.md5}\` (${base.rows} rows) → \`${current.md5}\` (${current.rows} rows).`,
+    '',
+    `| Rows | Count |`,
+    `| --- | ---: |`,
+    `| added | ${rows.added} |`,
+    `| removed | ${rows.removed} |`,
+    `| changed | ${rows.changed ?? '–'} |`,
+    `| unchanged | ${rows.unchanged} |`,
+    '',
+    rows.byId
+      ? `Rows are matched by \`${rows.byId}\`.`
+      : 'Rows are matched by their values (set data.id in mlops.yaml to see changed rows).',
+  ];
+  const schemaLines = [
+    ...schema.added.map((c) => `- added column \`${c}\``),
+    ...schema.removed.map((c) => `- removed column \`${c}\``),
+    ...schema.retyped.map((c) => `- \`${c.column}\`: ${c.from} → ${c.to}`),
+  ];
+  lines.push('', '#### Schema', '', schemaLines.length ? schemaLines.join('\n') : 'No column was added, removed or retyped.');
+  lines.push(
+    '',
+    '#### Drift per feature',
+    '',
+    '| Feature | Type | PSI | KS statistic | KS p-value | |',
+    '| --- | --- | ---: | ---: | ---: | --- |',
+    ...drift.map(
+      (d) =>
+        `| ${esc(d.feature)} | ${d.type} | ${fmt(d.psi)} | ${d.ks ? fmt(d.ks.statistic) : '–'} | ${d.ks ? pvalue(d.ks.pValue) : '–'} | ${d.flagged ? `⚠️ ${d.reasons.join('; ')}` : '✅'} |`,
+    ),
+    '',
+    `Flagged when PSI > ${thresholds.psi} or KS p-value < ${thresholds.ks_pvalue} (data.drift in mlops.yaml).`,
+  );
+  return { title: 'Data changes', markdown: lines.join('\n') };
+}

@@ -1,0 +1,88 @@
+/**
+ * DVC 3's object layout, shared by the cache and every remote:
+ * `files/md5/<first two hex>/<rest>`, a directory object keeping its ".dir" suffix.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmod, copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { PipelineError } from '../../errors.js';
+import { md5File } from '../../util/hash.js';
+import { md5Hex } from './hash.js';
+
+const OID = /^[0-9a-f]{32}(\.dir)?$/;
+
+/** Key of an object under a cache or remote root, with `/` separators. */
+export function objectKey(oid: string): string {
+  if (!OID.test(oid)) throw new PipelineError('data', `"${oid}" is not an md5 object id`);
+  return `files/md5/${oid.slice(0, 2)}/${oid.slice(2)}`;
+}
+
+/** The md5 an object's bytes must have: the oid without ".dir". */
+export function expectedMd5(oid: string): string {
+  return oid.replace(/\.dir$/, '');
+}
+
+/** A temporary name beside `path`, on the same filesystem so rename is atomic. */
+export function tempBeside(path: string): string {
+  return join(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+/** The local cache (`.dvc/cache`): objects are read-only once written, as DVC leaves them. */
+export class LocalCache {
+  constructor(readonly dir: string) {}
+
+  path(oid: string): string {
+    return join(this.dir, ...objectKey(oid).split('/'));
+  }
+
+  async has(oid: string): Promise<boolean> {
+    try {
+      return (await stat(this.path(oid))).isFile();
+    } catch {
+      return false;
+    }
+  }
+
+  /** Copy `source` in under `oid` (skipped when present), checking its md5 on the way. */
+  async putFile(oid: string, source: string): Promise<void> {
+    if (await this.has(oid)) return;
+    const target = this.path(oid);
+    await mkdir(dirname(target), { recursive: true });
+    const tmp = tempBeside(target);
+    try {
+      await copyFile(source, tmp);
+      const md5 = await md5File(tmp);
+      if (md5 !== expectedMd5(oid))
+        throw new PipelineError('data', `${source}: changed while it was being stored (md5 ${md5}, expected ${expectedMd5(oid)})`);
+      await chmod(tmp, 0o444);
+      await rename(tmp, target);
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
+  async putBytes(oid: string, bytes: Uint8Array): Promise<void> {
+    if (await this.has(oid)) return;
+    if (md5Hex(bytes) !== expectedMd5(oid)) throw new Error(`bytes do not hash to ${oid}`);
+    const target = this.path(oid);
+    await mkdir(dirname(target), { recursive: true });
+    const tmp = tempBeside(target);
+    try {
+      await writeFile(tmp, bytes, { mode: 0o444 });
+      await rename(tmp, target);
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
+  /** Re-hash a cached object; a mismatch removes it, so a later pull fetches it again. */
+  async verify(oid: string): Promise<boolean> {
+    const ok = (await md5File(this.path(oid))) === expectedMd5(oid);
+    if (!ok) await rm(this.path(oid), { force: true });
+    return ok;
+  }
+
+  async read(oid: string): Promise<Buffer> {
+    return readFile(this.path(oid));
+  }
+}

@@ -1,0 +1,56 @@
+/** A remote that is a folder: DVC's `url = /path` or a path relative to `.dvc/`. */
+import { createReadStream } from 'node:fs';
+import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { tempBeside } from '../dvc/odb.js';
+import { RemoteFailure, type ObjectStore } from './store.js';
+
+export class LocalStore implements ObjectStore {
+  constructor(readonly root: string) {}
+
+  get label(): string {
+    return this.root;
+  }
+
+  private path(key: string): string {
+    return join(this.root, ...key.split('/'));
+  }
+
+  async existing(keys: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    await Promise.all(
+      keys.map(async (key) => {
+        try {
+          if ((await stat(this.path(key))).isFile()) found.add(key);
+        } catch {
+          // absent
+        }
+      }),
+    );
+    return found;
+  }
+
+  async upload(file: string, key: string): Promise<void> {
+    const target = this.path(key);
+    await mkdir(dirname(target), { recursive: true });
+    const tmp = tempBeside(target);
+    try {
+      await copyFile(file, tmp);
+      await rename(tmp, target);
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
+  async download(key: string): Promise<Readable> {
+    const path = this.path(key);
+    try {
+      await stat(path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new RemoteFailure(`${path}: ${code === 'ENOENT' ? 'not in the remote' : code}`, code === 'ENOENT' ? 'missing' : 'other');
+    }
+    return createReadStream(path);
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * A gs:// remote through the real @google-cloud/storage client, talking HTTP to
+ * a local server that speaks the GCS JSON API, with faults injected.
+ */
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { objectKey } from '../../pipeline/data/dvc/odb.js';
+import { addData, openWorkspace, resolveTargets, type Workspace } from '../../pipeline/data/dvc/workspace.js';
+import { pullData, pushData, type SyncOptions } from '../../pipeline/data/sync.js';
+import { PipelineError } from '../../pipeline/errors.js';
+import { startFakeGcs, type FakeGcs } from './fake-gcs.js';
+
+let dir: string;
+let gcs: FakeGcs;
+let ws: Workspace;
+let options: SyncOptions;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'gcs-remote-'));
+  gcs = await startFakeGcs('team-data');
+  await mkdir(join(dir, '.dvc'));
+  await writeFile(join(dir, '.dvc', 'config'), "[core]\n    remote = cloud\n['remote \"cloud\"']\n    url = gs://team-data/dvcstore\n");
+  await mkdir(join(dir, 'data', 'images', 'sub'), { recursive: true });
+  await writeFile(join(dir, 'data', 'rows.csv'), 'id,x\n1,2\n');
+  await writeFile(join(dir, 'data', 'images', 'a.bin'), Buffer.alloc(3000, 7)); // above the resumable threshold below
+  await writeFile(join(dir, 'data', 'images', 'sub', 'b.txt'), 'b');
+  ws = await openWorkspace(dir);
+  await addData(ws, join(dir, 'data', 'rows.csv'));
+  await addData(ws, join(dir, 'data', 'images'));
+  options = {
+    access: { gcs: { apiEndpoint: gcs.endpoint, projectId: 'test', resumableAbove: 1024, requestTimeout: 1000 } },
+    retries: 3,
+    minTimeout: 5,
+    stallTimeout: 500,
+    uploadTimeout: 1000,
+    jobs: 2,
+  };
+});
+
+afterEach(async () => {
+  await gcs.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function freshClone(): Promise<void> {
+  await rm(join(dir, '.dvc', 'cache'), { recursive: true, force: true });
+  await rm(join(dir, 'data', 'rows.csv'));
+  await rm(join(dir, 'data', 'images'), { recursive: true });
+}
+
+describe('gs:// remote through @google-cloud/storage', () => {
+  it('pushes every object (multipart and resumable) through 503s and dropped connections, then skips them on the next push', async () => {
+    // One object: its presence is asked with a metadata request.
+    gcs.faults.push({ method: 'GET', path: /\/o\/dvcstore%2Ffiles/, action: 503 });
+    const rows = await resolveTargets(ws, [join(dir, 'data', 'rows.csv')]);
+    expect(await pushData(ws, rows, options)).toMatchObject({ transferred: 1, skipped: 0 });
+    expect(gcs.log.some((l) => /^GET \/storage\/v1\/b\/team-data\/o\/dvcstore%2Ffiles%2Fmd5%2F.*-> 503$/.test(l))).toBe(true);
+    // Several: one listing per two-hex folder.
+    gcs.faults.push({ method: 'GET', path: /\/o\?prefix=/, action: 503 });
+    gcs.faults.push({ method: 'POST', path: /uploadType=multipart/, action: 503 });
+    gcs.faults.push({ method: 'POST', path: /uploadType=multipart/, action: 'drop' });
+    gcs.faults.push({ method: 'PUT', path: /uploadType=resumable/, action: 'drop' });
+    const pointers = await resolveTargets(ws, []);
+    const first = await pushData(ws, pointers, options);
+    expect(first).toMatchObject({ remote: 'gs://team-data/dvcstore', transferred: 3, skipped: 1 });
+    expect(gcs.log.filter((l) => l.endsWith('-> 503'))).toHaveLength(3);
+    expect(gcs.log.filter((l) => l.endsWith('-> drop'))).toHaveLength(2);
+    expect(gcs.log.some((l) => l.includes('uploadType=resumable'))).toBe(true);
+    expect(gcs.log.some((l) => l.includes('uploadType=multipart'))).toBe(true);
+    const rowsOid = pointers.find((p) => p.out.path === 'rows.csv')!.out.md5;
+    expect(gcs.objects.get(`dvcstore/${objectKey(rowsOid)}`)?.toString()).toBe('id,x\n1,2\n');
+
+    const uploadsBefore = gcs.log.filter((l) => l.startsWith('POST /upload')).length;
+    const second = await pushData(ws, pointers, options);
+    expect(second).toMatchObject({ transferred: 0, skipped: 4 });
+    expect(gcs.log.filter((l) => l.startsWith('POST /upload')).length).toBe(uploadsBefore);
+  });
+
+  it('pulls into a fresh clone through a dropped connection and checks out identical data', async () => {
+    await pushData(ws, await resolveTargets(ws, []), options);
+    await freshClone();
+    gcs.faults.push({ method: 'GET', path: /alt=media/, action: 'drop' });
+    gcs.faults.push({ method: 'GET', path: /alt=media/, action: 429 });
+    const result = await pullData(ws, await resolveTargets(ws, []), options);
+    expect(result.transferred).toBe(4);
+    expect(gcs.log.filter((l) => l.endsWith('-> drop'))).toHaveLength(1);
+    expect(await readFile(join(dir, 'data', 'rows.csv'), 'utf8')).toBe('id,x\n1,2\n');
+    expect(await readFile(join(dir, 'data', 'images', 'sub', 'b.txt'), 'utf8')).toBe('b');
+    expect((await readFile(join(dir, 'data', 'images', 'a.bin'))).equals(Buffer.alloc(3000, 7))).toBe(true);
+  });
+
+  it('refuses a corrupted object, naming it, and leaves nothing half-written', async () => {
+    const pointers = await resolveTargets(ws, []);
+    await pushData(ws, pointers, options);
+    await freshClone();
+    const rowsOid = pointers.find((p) => p.out.path === 'rows.csv')!.out.md5;
+    const name = `dvcstore/${objectKey(rowsOid)}`;
+    gcs.objects.set(name, Buffer.from('id,x\n1,3\n'));
+    const error = await pullData(ws, [pointers.find((p) => p.out.path === 'rows.csv')!], options).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PipelineError);
+    expect((error as PipelineError).message).toContain(`gs://team-data/dvcstore/${objectKey(rowsOid)}: corrupt object`);
+    await expect(readFile(join(dir, 'data', 'rows.csv'))).rejects.toThrow(/ENOENT/);
+    const cacheFolder = join(dir, '.dvc', 'cache', 'files', 'md5', rowsOid.slice(0, 2));
+    expect(await readdir(cacheFolder).catch(() => [])).toEqual([]);
+  });
+
+  it('names an object missing from the bucket and says how to fix it', async () => {
+    await freshClone();
+    const error = await pullData(ws, await resolveTargets(ws, []), options).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PipelineError);
+    expect((error as PipelineError).code).toBe('remote');
+    expect((error as PipelineError).message).toMatch(/gs:\/\/team-data\/dvcstore\/files\/md5\/.*No such object/);
+    expect((error as PipelineError).hint).toMatch(/mlops data push/);
+  });
+});
