@@ -26,6 +26,10 @@ const TRAINING_SOURCES = [
   '../train/network.ts',
   '../train/train.ts',
   '../train/seeded-random.ts',
+  '../train/backprop.ts',
+  '../train/gemm.ts',
+  '../train/activations.ts',
+  '../train/optimizers.ts',
   '../data/split.ts',
   '../search/space.ts',
 ];
