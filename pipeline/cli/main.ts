@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { exitCodeFor, PipelineError } from '../errors.js';
+import { registerBenchCommand } from './commands/bench.js';
 import { registerPipelineCommands } from './commands/pipeline.js';
 import { registerPredictCommand } from './commands/predict.js';
 import { registerSchemaCommand } from './commands/schema.js';
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerPipelineCommands(program);
   registerPredictCommand(program);
+  registerBenchCommand(program);
   registerSchemaCommand(program);
   return program;
 }

@@ -30,6 +30,7 @@ const TRAINING_SOURCES = [
   '../train/gemm.ts',
   '../train/activations.ts',
   '../train/optimizers.ts',
+  '../train/as-dense-stack.ts',
   '../data/split.ts',
   '../search/space.ts',
 ];

@@ -15,6 +15,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import seedrandom from 'seedrandom';
 import type { ModelConfig } from '../config/schema.js';
 import { shuffleInPlace } from '../data/split.js';
+import { asDenseStack } from './as-dense-stack.js';
 import { DenseStack } from './backprop.js';
 import { buildNetwork } from './network.js';
 import { makeOptimizer } from './optimizers.js';
@@ -147,8 +148,18 @@ export function predictMatrix(
   rows: number,
   inputSize: number,
 ): Float32Array {
-  return tf.tidy(() => {
-    const out = network.predict(tf.tensor2d(x, [rows, inputSize])) as tf.Tensor;
-    return out.dataSync() as Float32Array;
-  });
+  const stack = asDenseStack(network);
+  if (!stack)
+    return tf.tidy(() => {
+      const out = network.predict(tf.tensor2d(x, [rows, inputSize])) as tf.Tensor;
+      return out.dataSync() as Float32Array;
+    });
+  const outputs = stack.shape.dims[stack.shape.dims.length - 1]!;
+  const result = new Float32Array(rows * outputs);
+  for (let start = 0; start < rows; start += stack.capacity) {
+    const n = Math.min(stack.capacity, rows - start);
+    const out = stack.forward(x.subarray(start * inputSize, (start + n) * inputSize), n, false);
+    result.set(out.subarray(0, n * outputs), start * outputs);
+  }
+  return result;
 }

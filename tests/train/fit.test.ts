@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ModelSchema } from '../../pipeline/config/schema.js';
 import { initBackend } from '../../pipeline/train/backend.js';
@@ -54,7 +55,7 @@ describe('fitNetwork', () => {
     expect(await run()).toEqual(await run());
   });
 
-  it('saves a LayersModel whose predictions give the validation loss training reported', async () => {
+  it('leaves a LayersModel that predicts, in tfjs and in predictMatrix, what training scored', async () => {
     for (const activation of ['relu', 'tanh', 'sigmoid', 'elu', 'selu', 'swish', 'gelu'] as const) {
       const model = ModelSchema.parse({
         task: 'regression',
@@ -72,7 +73,15 @@ describe('fitNetwork', () => {
         train: values(400, 8),
         validation,
       });
-      const out = predictMatrix(fit.network, validation.x, validation.rows, 2);
+      // Through tfjs itself, as any other tfjs runtime would load and run it.
+      const out = tf.tidy(
+        () =>
+          (
+            fit.network.predict(tf.tensor2d(validation.x, [validation.rows, 2])) as tf.Tensor
+          ).dataSync() as Float32Array,
+      );
+      const fast = predictMatrix(fit.network, validation.x, validation.rows, 2);
+      fast.forEach((v, i) => expect(v, activation).toBeCloseTo(out[i]!, 5));
       let mse = 0;
       for (let i = 0; i < validation.rows; i++) mse += (out[i]! - validation.y[i]!) ** 2;
       mse /= validation.rows;
@@ -80,6 +89,35 @@ describe('fitNetwork', () => {
       expect(mse, activation).toBeCloseTo(kept, 4);
       fit.network.dispose();
     }
+  });
+
+  it('predicts class probabilities as tfjs does, dropout off at inference', async () => {
+    const model = ModelSchema.parse({
+      task: 'classification',
+      layers: [12, 6],
+      activation: 'tanh',
+      dropout: 0.3,
+      epochs: 10,
+    });
+    const test = classes(50, 11);
+    const fit = await fitNetwork({
+      model,
+      seed: 8,
+      inputSize: 2,
+      outputs: 3,
+      train: classes(200, 12),
+      validation: classes(50, 13),
+    });
+    const viaTfjs = tf.tidy(
+      () =>
+        (
+          fit.network.predict(tf.tensor2d(test.x, [test.rows, 2])) as tf.Tensor
+        ).dataSync() as Float32Array,
+    );
+    const fast = predictMatrix(fit.network, test.x, test.rows, 2);
+    expect(fast.length).toBe(test.rows * 3);
+    fast.forEach((v, i) => expect(v).toBeCloseTo(viaTfjs[i]!, 5));
+    fit.network.dispose();
   });
 
   it('learns a non-linear boundary with every optimizer', async () => {
