@@ -3,7 +3,6 @@
  * request at a time (nothing queued, so it is the server's own time plus
  * loopback), then throughput under concurrent load with autocannon.
  */
-import autocannon from 'autocannon';
 import { PipelineError } from '../errors.js';
 import { summarize } from './stats.js';
 import type { Timed } from './inference.js';
@@ -112,6 +111,9 @@ export async function measureHttp(
   const url = endpoint(target);
   const single = await timeRequests(url, target, rows, 1, options);
   const batch = await timeRequests(url, target, rows, options.batchSize, options);
+  // Loaded here, not at the top: it takes most of a second to import, and every
+  // `mlops` command would pay that at start.
+  const { default: autocannon } = await import('autocannon');
   const load = await autocannon({
     url,
     method: 'POST',
