@@ -31,6 +31,8 @@ const TRAINING_SOURCES = [
   '../train/activations.ts',
   '../train/optimizers.ts',
   '../train/as-dense-stack.ts',
+  '../train/matmul.ts',
+  '../train/wasm/gemm.c',
   '../data/split.ts',
   '../search/space.ts',
 ];

@@ -62,9 +62,8 @@ function meanLoss(stack: DenseStack, set: TrainingSet, inputSize: number): numbe
   let sum = 0;
   for (let start = 0; start < set.rows; start += stack.capacity) {
     const rows = Math.min(stack.capacity, set.rows - start);
-    const x = set.x.subarray(start * inputSize, (start + rows) * inputSize);
-    stack.forward(x, rows, false);
-    sum += stack.lossAndGradients(x, rows, set.y.subarray(start, start + rows), false) * rows;
+    stack.forward(rows, set.x.subarray(start * inputSize, (start + rows) * inputSize), false);
+    sum += stack.lossAndGradients(rows, set.y.subarray(start, start + rows), false) * rows;
   }
   return set.rows ? sum / set.rows : NaN;
 }
@@ -90,7 +89,7 @@ export async function fitNetwork(options: FitOptions): Promise<FitResult> {
   const order = Int32Array.from({ length: train.rows }, (_, i) => i);
   const random = seedrandom.alea(`batches:${seed}`);
   const dropoutRandom = seedrandom.alea(`dropout:${seed}`);
-  const xb = new Float32Array(batch * inputSize);
+  const xb = stack.input;
   const yb = train.y instanceof Int32Array ? new Int32Array(batch) : new Float32Array(batch);
   const history: EpochLog[] = [];
   let best = { loss: Infinity, epoch: 0, params: stack.params.map((p) => p.slice()) };
@@ -108,8 +107,8 @@ export async function fitNetwork(options: FitOptions): Promise<FitResult> {
         const to = r * inputSize;
         for (let c = 0; c < inputSize; c++) xb[to + c] = train.x[from + c]!;
       }
-      stack.forward(xb, size, true, dropoutRandom);
-      lossSum += stack.lossAndGradients(xb, size, yb, true) * size;
+      stack.forward(size, undefined, true, dropoutRandom);
+      lossSum += stack.lossAndGradients(size, yb, true) * size;
       optimizer.step(stack.params, stack.grads);
     }
     samples += train.rows;
@@ -158,7 +157,7 @@ export function predictMatrix(
   const result = new Float32Array(rows * outputs);
   for (let start = 0; start < rows; start += stack.capacity) {
     const n = Math.min(stack.capacity, rows - start);
-    const out = stack.forward(x.subarray(start * inputSize, (start + n) * inputSize), n, false);
+    const out = stack.forward(n, x.subarray(start * inputSize, (start + n) * inputSize), false);
     result.set(out.subarray(0, n * outputs), start * outputs);
   }
   return result;
