@@ -12,4 +12,5 @@ clang --target=wasm32 -O3 -msimd128 -fno-builtin -nostdlib \
   echo "export const GEMM_WASM_SHA256 = '$(sha256sum gemm.c | cut -d' ' -f1)';"
   echo "export const GEMM_WASM = '$(base64 -w0 "$tmp/gemm.wasm")';"
 } > gemm-wasm.ts
+../../../node_modules/.bin/prettier --write gemm-wasm.ts > /dev/null
 echo "gemm-wasm.ts: $(stat -c %s "$tmp/gemm.wasm") bytes of wasm"

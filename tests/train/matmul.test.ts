@@ -15,6 +15,8 @@ function filled(mm: MatMul, count: number, seed: number): Float32Array {
 const SHAPES = [
   [256, 20, 64],
   [37, 13, 9],
+  [37, 13, 13],
+  [256, 32, 4],
   [4, 8, 8],
   [1, 5, 1],
   [64, 256, 3],

@@ -4,7 +4,8 @@
 // C is m×n row-major; B is k×n row-major; A(i, p) = A[i*ars + p*acs], so one
 // kernel multiplies by X (ars = k, acs = 1) or by Xᵀ (ars = 1, acs = rows).
 // Tiles of 4 rows × 8 columns stay in eight vector registers over the whole
-// k loop; edges fall back to scalar loops.
+// k loop (4 × 4 for a remainder of 4 to 7 columns); other edges fall back to
+// scalar loops.
 #include <wasm_simd128.h>
 
 #define EXPORT(name) __attribute__((export_name(name)))
@@ -51,7 +52,26 @@ void gemm(int m, int n, int k, const float *A, int ars, int acs, const float *B,
       wasm_v128_store(c + 3 * n, c30);
       wasm_v128_store(c + 3 * n + 4, c31);
     }
-    edge(i, i + 4, n8, n, k, A, ars, acs, B, n, C);
+    int j = n8;
+    if (j + 4 <= n) {
+      // A 4×4 tile for the columns left over (a softmax over 4–7 classes).
+      v128_t c0 = wasm_f32x4_splat(0), c1 = c0, c2 = c0, c3 = c0;
+      const float *b = B + j;
+      for (int p = 0, pa = 0; p < k; p++, pa += acs, b += n) {
+        v128_t b0 = wasm_v128_load(b);
+        c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(wasm_f32x4_splat(a0[pa]), b0));
+        c1 = wasm_f32x4_add(c1, wasm_f32x4_mul(wasm_f32x4_splat(a1[pa]), b0));
+        c2 = wasm_f32x4_add(c2, wasm_f32x4_mul(wasm_f32x4_splat(a2[pa]), b0));
+        c3 = wasm_f32x4_add(c3, wasm_f32x4_mul(wasm_f32x4_splat(a3[pa]), b0));
+      }
+      float *c = C + i * n + j;
+      wasm_v128_store(c, c0);
+      wasm_v128_store(c + n, c1);
+      wasm_v128_store(c + 2 * n, c2);
+      wasm_v128_store(c + 3 * n, c3);
+      j += 4;
+    }
+    edge(i, i + 4, j, n, k, A, ars, acs, B, n, C);
   }
   edge(m4, m, 0, n, k, A, ars, acs, B, n, C);
 }
