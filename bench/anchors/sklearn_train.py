@@ -3,9 +3,10 @@
 Reads x_train.f32, y_train.(f32|i32), x_test.f32, y_test.(f32|i32) from the
 folder given in the JSON spec, fits the same network (layers, batch size,
 epochs, learning rate, Adam, no L2 penalty, no early stopping) `repeats` times
-and prints one JSON line per fit: seconds and the test score.
+and prints one JSON line per fit: seconds, the test score and the peak RSS so far.
 """
 import json
+import resource
 import sys
 import time
 import warnings
@@ -43,4 +44,6 @@ for r in range(spec["repeats"]):
     start = time.perf_counter()
     model.fit(x_train, y_train)
     seconds = time.perf_counter() - start
-    print(json.dumps({"seconds": seconds, "epochs": model.n_iter_, "score": model.score(x_test, y_test)}))
+    score = model.score(x_test, y_test)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "epochs": model.n_iter_, "score": score, "peak_rss_mb": peak_mb}))
