@@ -37,6 +37,27 @@ const keepImportMetaUrl = {
   },
 };
 
+// Packages published as CommonJS only. Imported from ESM, Node first scans each
+// one's source for its export names (cjs-module-lexer): for tfjs's and DuckDB's
+// multi-megabyte files that doubles their load time. The bundle require()s them.
+const COMMONJS = /^(@tensorflow\/tfjs-(core|layers|backend-cpu|backend-wasm)|@duckdb\/node-api)$/;
+
+const requireCommonJs = {
+  name: 'require-commonjs',
+  setup(build) {
+    build.onResolve({ filter: COMMONJS }, (args) =>
+      // The require() inside the wrapper below stays a runtime require.
+      args.namespace === 'cjs'
+        ? { path: args.path, external: true }
+        : { path: args.path, namespace: 'cjs' },
+    );
+    build.onLoad({ filter: /.*/, namespace: 'cjs' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
+  },
+};
+
 /** The path of an up-to-date bundle of the CLI, or undefined to run the sources through tsx. */
 export async function cachedBundle() {
   try {
@@ -60,9 +81,14 @@ export async function cachedBundle() {
       outfile: tmp,
       metafile: true,
       logLevel: 'silent',
-      plugins: [keepImportMetaUrl],
+      banner: {
+        js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+      },
+      plugins: [keepImportMetaUrl, requireCommonJs],
     });
-    const inputs = Object.keys(result.metafile.inputs).map((f) => join(root, f));
+    const inputs = Object.keys(result.metafile.inputs)
+      .filter((f) => !f.startsWith('cjs:'))
+      .map((f) => join(root, f));
     renameSync(tmp, bundle);
     const stampTmp = `${stampFile}.${process.pid}.tmp`;
     writeFileSync(stampTmp, JSON.stringify({ inputs, stamp: stampOf(inputs) }));
