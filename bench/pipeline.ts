@@ -38,9 +38,19 @@ interface Row {
 
 const ROWS: Row[] = [
   { what: 'node, empty script', measure: () => node('') },
-  { what: 'import @duckdb/node-api', measure: () => node("await import('@duckdb/node-api')") },
   {
-    what: 'import tfjs-layers + wasm backend ready',
+    what: '@duckdb/node-api, ESM import (through tsx)',
+    measure: () => node("await import('@duckdb/node-api')"),
+  },
+  {
+    what: '@duckdb/node-api, require() (the bundle)',
+    measure: () =>
+      node(
+        "import { createRequire } from 'node:module'; createRequire(import.meta.url)('@duckdb/node-api')",
+      ),
+  },
+  {
+    what: 'tfjs-layers + wasm backend ready, ESM import',
     measure: () =>
       node(
         "const tf = await import('@tensorflow/tfjs-core'); await import('@tensorflow/tfjs-layers'); await import('@tensorflow/tfjs-backend-wasm'); await tf.setBackend('wasm'); await tf.ready();",

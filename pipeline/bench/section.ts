@@ -12,6 +12,12 @@ const LABELS: Record<string, string> = {
 
 const row = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
 
+/** Milliseconds keep their decimals; rates and sizes in the thousands do not need them. */
+export function fmtMeasure(x: number | null | undefined): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return '–';
+  return Math.abs(x) >= 100 ? Math.round(x).toLocaleString('en-US') : fmt(x, 3);
+}
+
 function change(name: string, value: number, base: number | undefined): string {
   if (base === undefined || base === 0) return '–';
   const pct = (value / base - 1) * 100;
@@ -96,13 +102,15 @@ function gatesTable(bench: BenchFile): string {
   ].join('\n');
 }
 
+const failedCount = (bench: BenchFile) => bench.gates.filter((g) => !g.passed).length;
+
 export function benchSection(bench: BenchFile, baseline?: BenchBaseline): ReportSection {
   const verdict =
     bench.passed === null || !bench.gates.length
       ? ''
       : bench.passed
         ? `All ${bench.gates.length} benchmark gates passed.`
-        : `❌ ${bench.gates.filter((g) => !g.passed).length} benchmark gates failed.`;
+        : `❌ ${failedCount(bench)} of ${bench.gates.length} benchmark gates failed.`;
   return {
     title: 'Benchmark',
     markdown: [

@@ -2,12 +2,11 @@
 import { Option, type Command } from 'commander';
 import { resolve } from 'node:path';
 import { readBenchBaseline } from '../../bench/bench-file.js';
-import { benchSection } from '../../bench/section.js';
+import { benchSection, fmtMeasure } from '../../bench/section.js';
 import { benchPath, benchStage } from '../../bench/stage.js';
 import { loadConfig } from '../../config/load.js';
 import { PipelineError } from '../../errors.js';
 import { loadBundle } from '../../package/bundle.js';
-import { fmt } from '../../report/markdown.js';
 import { outputPaths } from '../../run/paths.js';
 import { initBackend } from '../../train/backend.js';
 import { say, show, withCommon, type CommonOptions } from '../common.js';
@@ -66,7 +65,7 @@ export function registerBenchCommand(program: Command): void {
       if (!opts.quiet) process.stdout.write(`${benchSection(result, baseline?.data).markdown}\n`);
       for (const g of result.gates)
         if (!g.passed)
-          say('gate', `❌ ${g.name} (value ${fmt(g.value, 3)}, bound ${fmt(g.bound, 3)})`);
+          say('gate', `❌ ${g.name} (value ${fmtMeasure(g.value)}, bound ${fmtMeasure(g.bound)})`);
       say('bench', show(benchPath(paths)));
       if (result.passed === false) {
         const failed = result.gates.filter((g) => !g.passed).map((g) => g.name);
