@@ -100,7 +100,14 @@ void relu(int count, const float *restrict z, float *restrict h) {
 // g *= relu'(z).
 EXPORT("relu_back")
 void relu_back(int count, const float *restrict z, float *restrict g) {
-  for (int i = 0; i < count; i++) g[i] = z[i] > 0 ? g[i] : 0;
+  // Written with a vector mask: as a conditional, clang leaves it scalar.
+  int i = 0;
+  v128_t zero = wasm_f32x4_splat(0);
+  for (; i + 4 <= count; i += 4) {
+    v128_t keep = wasm_f32x4_gt(wasm_v128_load(z + i), zero);
+    wasm_v128_store(g + i, wasm_v128_and(wasm_v128_load(g + i), keep));
+  }
+  for (; i < count; i++) g[i] = z[i] > 0 ? g[i] : 0;
 }
 
 // out[j] = Σ_r m[r, j]: the bias gradient.
