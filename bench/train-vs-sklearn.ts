@@ -64,7 +64,7 @@ function score(m: Matrices, predicted: Float32Array, test: TrainingSet): number 
   return 1 - ssRes / ssTot;
 }
 
-async function ours(c: Case, m: Matrices, runs: number) {
+async function oursOnce(c: Case, m: Matrices, seed: number) {
   const model = ModelSchema.parse({
     task: m.task,
     layers: c.layers,
@@ -73,32 +73,41 @@ async function ours(c: Case, m: Matrices, runs: number) {
     learning_rate: c.lr,
     patience: 0,
   });
-  const results = [];
-  for (let r = 0; r < runs; r++) {
-    const fit = await fitNetwork({
-      model,
-      seed: r + 1,
-      inputSize: m.inputs,
-      outputs: m.outputs,
-      train: m.train,
-      validation: m.validation,
-    });
-    const s = score(m, predictMatrix(fit.network, m.test.x, m.test.rows, m.inputs), m.test);
-    results.push({ seconds: fit.seconds, score: s });
-    fit.network.dispose();
-  }
-  return results;
+  const fit = await fitNetwork({
+    model,
+    seed,
+    inputSize: m.inputs,
+    outputs: m.outputs,
+    train: m.train,
+    validation: m.validation,
+  });
+  const s = score(m, predictMatrix(fit.network, m.test.x, m.test.rows, m.inputs), m.test);
+  fit.network.dispose();
+  return { seconds: fit.seconds, score: s };
 }
 
-async function sklearn(c: Case, m: Matrices, runs: number) {
+/** One timed scikit-learn fit in a fresh process, after one untimed fit in it. */
+async function sklearnOnce(c: Case, m: Matrices, dir: string, seed: number) {
+  const spec = { dir, task: m.task, inputs: m.inputs, layers: c.layers, batch: c.batch, epochs: c.epochs, lr: c.lr, repeats: 1, warmup: 1, seed }; // prettier-ignore
+  const { stdout } = await run(PYTHON, [here('anchors/sklearn_train.py'), JSON.stringify(spec)]);
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as { seconds: number; score: number };
+}
+
+/**
+ * The two alternate, one fit each, so a burst of load from elsewhere on the
+ * machine lands on both sides rather than on one.
+ */
+async function compare(c: Case, m: Matrices, runs: number) {
   const dir = await writeMatrices(m);
   try {
-    const spec = { dir, task: m.task, inputs: m.inputs, layers: c.layers, batch: c.batch, epochs: c.epochs, lr: c.lr, repeats: runs }; // prettier-ignore
-    const { stdout } = await run(PYTHON, [here('anchors/sklearn_train.py'), JSON.stringify(spec)]);
-    return stdout
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as { seconds: number; score: number });
+    await oursOnce(c, m, 0); // warm-up
+    const a = [];
+    const b = [];
+    for (let r = 1; r <= runs; r++) {
+      a.push(await oursOnce(c, m, r));
+      b.push(await sklearnOnce(c, m, dir, r));
+    }
+    return { a, b };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -111,8 +120,7 @@ const rows: string[][] = [];
 for (const c of CASES) {
   const m = await c.data();
   const samples = m.train.rows * c.epochs;
-  const a = await ours(c, m, runs);
-  const b = await sklearn(c, m, runs);
+  const { a, b } = await compare(c, m, runs);
   const oursRate = samples / median(a.map((r) => r.seconds));
   const theirRate = samples / median(b.map((r) => r.seconds));
   const metric = m.task === 'classification' ? 'accuracy' : 'r2';
