@@ -27,10 +27,10 @@ function timeCalls(
   size: number,
   options: InProcessOptions,
 ): Timed {
-  const batches = Math.max(1, Math.floor(rows.length / size));
+  const count = Math.max(1, Math.floor(rows.length / size));
+  const batches = Array.from({ length: count }, (_, i) => rows.slice(i * size, (i + 1) * size));
   const call = (i: number) => {
-    const start = (i % batches) * size;
-    const outcome = predictRows(bundle, rows.slice(start, start + size));
+    const outcome = predictRows(bundle, batches[i % count]!);
     if (!outcome.ok) throw new Error(`benchmark rows were rejected: ${outcome.errors[0]?.message}`);
   };
   for (let i = 0; i < options.warmup; i++) call(i);
