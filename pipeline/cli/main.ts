@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { exitCodeFor, PipelineError } from '../errors.js';
+import { registerBenchCommand } from './commands/bench.js';
 import { registerDataCommands } from './commands/data.js';
 import { registerDeployCommand } from './commands/deploy.js';
 import { registerPipelineCommands } from './commands/pipeline.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerPipelineCommands(program);
   registerDataCommands(program);
   registerPredictCommand(program);
+  registerBenchCommand(program);
   registerRegistryCommands(program);
   registerSchemaCommand(program);
   registerDeployCommand(program);

@@ -4,6 +4,7 @@
  * Messages are written as what was expected; the loader adds what was found.
  */
 import { z } from 'zod';
+import { BENCH_METRICS, isBenchMetric } from '../bench/metrics.js';
 import { isKnownMetric, metricNames } from './metrics.js';
 
 const positiveInt = (what = 'a positive integer') =>
@@ -147,6 +148,43 @@ export const GateSchema = z
     error: 'expected at least one of min, max, max_drop, max_rise',
   });
 
+export const BenchToleranceSchema = z
+  .strictObject({
+    min: z.number().optional().describe('The measurement must be at least this.'),
+    max: z.number().optional().describe('The measurement must be at most this.'),
+    max_rise_pct: z
+      .number()
+      .nonnegative()
+      .optional()
+      .describe('Against the baseline bench.json: may rise by at most this many percent.'),
+    max_drop_pct: z
+      .number()
+      .nonnegative()
+      .optional()
+      .describe('Against the baseline bench.json: may fall by at most this many percent.'),
+  })
+  .refine((g) => Object.values(g).some((v) => v !== undefined), {
+    error: 'expected at least one of min, max, max_rise_pct, max_drop_pct',
+  });
+
+export const BenchSchema = z
+  .strictObject({
+    iterations: positiveInt()
+      .default(300)
+      .describe('Timed predictions for each of single rows and batches.'),
+    warmup: z.int().nonnegative().default(30).describe('Untimed predictions first.'),
+    batch_size: positiveInt().default(64).describe('Rows per batch prediction.'),
+    connections: positiveInt()
+      .default(16)
+      .describe('Concurrent connections of the HTTP throughput run.'),
+    seconds: positiveInt().default(5).describe('Length of the HTTP throughput run.'),
+    gates: z
+      .record(z.string(), BenchToleranceSchema)
+      .default({})
+      .describe(`Bounds on benchmark measurements, keyed by name: ${BENCH_METRICS.join(', ')}.`),
+  })
+  .describe('The benchmark stage (`mlops bench`): how it measures and what it gates.');
+
 export const ConfigSchema = z
   .strictObject({
     name: z.string().min(1).default('model').describe('Name of the pipeline, shown in reports.'),
@@ -158,9 +196,24 @@ export const ConfigSchema = z
       .record(z.string(), GateSchema)
       .default({})
       .describe('Bounds on test metrics, keyed by metric name.'),
+    bench: BenchSchema.default({
+      iterations: 300,
+      warmup: 30,
+      batch_size: 64,
+      connections: 16,
+      seconds: 5,
+      gates: {},
+    }),
   })
   .superRefine((config, ctx) => {
-    const { data, split, model, search, gates } = config;
+    const { data, split, model, search, gates, bench } = config;
+    for (const name of Object.keys(bench.gates))
+      if (!isBenchMetric(name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['bench', 'gates', name],
+          message: `unknown benchmark measurement; expected one of ${BENCH_METRICS.join(', ')}`,
+        });
     const seen = new Map<string, number>();
     data.features.forEach((f, i) => {
       if (f.name === data.target)
@@ -237,6 +290,8 @@ export type Feature = z.infer<typeof FeatureSchema>;
 export type ModelConfig = Config['model'];
 export type SearchConfig = z.infer<typeof SearchSchema>;
 export type Gate = z.infer<typeof GateSchema>;
+export type BenchConfig = Config['bench'];
+export type BenchTolerance = z.infer<typeof BenchToleranceSchema>;
 
 /** The JSON Schema of mlops.yaml, for editors (written to mlops.schema.json). */
 export function configJsonSchema(): Record<string, unknown> {

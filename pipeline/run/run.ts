@@ -1,4 +1,5 @@
 /** `mlops run`: every stage of the pull-request pipeline, in one process. */
+import { benchReportSections } from '../bench/stage.js';
 import type { BackendName } from '../train/backend.js';
 import type { MetricsFile } from '../report/metrics-file.js';
 import { dataChangesAgainst } from '../data/diff/report.js';
@@ -48,6 +49,7 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
   });
   const evaluated = await evaluateStage(context, bundle);
   const result = await gateStage(context, evaluated, baseline);
+  sections.push(...(await benchReportSections(context.paths, result.model_version)));
   const report = await reportStage(context, result, bundle.metadata, baseline?.data, sections);
   bundle.network.dispose();
   return { context, result, reused, report };

@@ -5,7 +5,6 @@
  * recorded in the model's lineage.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -20,6 +19,9 @@ async function tryBackend(name: BackendName): Promise<boolean> {
       await import(/* @vite-ignore */ pkg);
     } else if (name === 'wasm') {
       await import('@tensorflow/tfjs-backend-wasm');
+    } else {
+      // Imported only when needed: it takes a few hundred ms to load.
+      await import('@tensorflow/tfjs-backend-cpu');
     }
     return await tf.setBackend(name);
   } catch {

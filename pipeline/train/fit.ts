@@ -2,18 +2,23 @@
  * The training loop: seeded mini-batches, one optimizer step per batch, early
  * stopping on the validation loss with the best weights restored.
  *
- * A hand-written loop rather than model.fit: fit shuffles with an unseeded
- * Math.random, reads every batch's loss back synchronously and runs its callback
- * machinery per batch; here the data are gathered once per epoch and the loss is
- * read once per epoch.
+ * The loop runs on plain Float32Arrays (backprop.ts), not on TensorFlow.js ops:
+ * a small MLP does little arithmetic per batch, and tfjs spent most of each
+ * step dispatching and allocating its ~60 tensors (the wasm backend trained at
+ * about 0.1× scikit-learn's speed; this loop is faster than scikit-learn, see
+ * docs/benchmarks.md). The network is still built and initialised by
+ * tfjs-layers (network.ts) and receives the trained weights at the end, so the
+ * saved model is a standard LayersModel that predicts what training computed.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import seedrandom from 'seedrandom';
 import type { ModelConfig } from '../config/schema.js';
 import { shuffleInPlace } from '../data/split.js';
-import { buildNetwork, lossOf, makeOptimizer } from './network.js';
-import { withSeededRandom } from './seeded-random.js';
+import { asDenseStack } from './as-dense-stack.js';
+import { DenseStack } from './backprop.js';
+import { buildNetwork } from './network.js';
+import { makeOptimizer } from './optimizers.js';
 
 export interface TrainingSet {
   /** Row-major inputs, rows × inputSize. */
@@ -50,94 +55,89 @@ export interface FitResult {
   samplesPerSecond: number;
 }
 
-export function toTensors(
-  set: TrainingSet,
-  inputSize: number,
-  task: ModelConfig['task'],
-  outputs: number,
-): { x: tf.Tensor2D; y: tf.Tensor2D } {
-  return tf.tidy(() => ({
-    x: tf.tensor2d(set.x, [set.rows, inputSize]),
-    y:
-      task === 'classification'
-        ? (tf.cast(
-            tf.oneHot(tf.tensor1d(set.y as Int32Array, 'int32'), outputs),
-            'float32',
-          ) as tf.Tensor2D)
-        : tf.tensor2d(set.y as Float32Array, [set.rows, 1]),
-  }));
+/** Validation rows are scored in chunks of this many, to bound the buffers. */
+const EVAL_CHUNK = 1024;
+
+function meanLoss(stack: DenseStack, set: TrainingSet, inputSize: number): number {
+  let sum = 0;
+  for (let start = 0; start < set.rows; start += stack.capacity) {
+    const rows = Math.min(stack.capacity, set.rows - start);
+    stack.forward(rows, set.x.subarray(start * inputSize, (start + rows) * inputSize), false);
+    sum += stack.lossAndGradients(rows, set.y.subarray(start, start + rows), false) * rows;
+  }
+  return set.rows ? sum / set.rows : NaN;
 }
 
 export async function fitNetwork(options: FitOptions): Promise<FitResult> {
   const { model, seed, inputSize, outputs, train, validation } = options;
-  return withSeededRandom(seed, async () => {
-    const started = performance.now();
-    const network = buildNetwork(model, inputSize, outputs, seed);
-    const optimizer = makeOptimizer(model);
-    const trainT = toTensors(train, inputSize, model.task, outputs);
-    const valT = toTensors(validation, inputSize, model.task, outputs);
-    const order = Int32Array.from({ length: train.rows }, (_, i) => i);
-    const random = seedrandom.alea(`batches:${seed}`);
-    const batch = Math.min(model.batch_size, train.rows);
-    const history: EpochLog[] = [];
-    let best = { loss: Infinity, epoch: 0, weights: [] as tf.Tensor[] };
-    let stoppedEarly = false;
-    let samples = 0;
-    try {
-      for (let epoch = 1; epoch <= model.epochs; epoch++) {
-        shuffleInPlace(order, random);
-        const lossSum = tf.tidy(() => {
-          const idx = tf.tensor1d(order, 'int32');
-          const xs = tf.gather(trainT.x, idx);
-          const ys = tf.gather(trainT.y, idx);
-          let sum: tf.Tensor = tf.scalar(0);
-          for (let start = 0; start < train.rows; start += batch) {
-            const size = Math.min(batch, train.rows - start);
-            const xb = tf.slice(xs, [start, 0], [size, -1]);
-            const yb = tf.slice(ys, [start, 0], [size, -1]);
-            const cost = optimizer.minimize(
-              () => lossOf(model.task, yb, network.apply(xb, { training: true }) as tf.Tensor),
-              true,
-            )!;
-            sum = tf.add(sum, tf.mul(cost, size));
-          }
-          return sum;
-        });
-        const loss = (await lossSum.data())[0]! / train.rows;
-        lossSum.dispose();
-        samples += train.rows;
-        const valLossT = tf.tidy(() =>
-          lossOf(model.task, valT.y, network.predict(valT.x) as tf.Tensor),
-        );
-        const val_loss = (await valLossT.data())[0]!;
-        valLossT.dispose();
-        const log = { epoch, loss, val_loss };
-        history.push(log);
-        await options.onEpoch?.(log, model.epochs);
-        if (val_loss < best.loss) {
-          best.weights.forEach((w) => w.dispose());
-          best = { loss: val_loss, epoch, weights: network.getWeights().map((w) => w.clone()) };
-        } else if (model.patience > 0 && epoch - best.epoch >= model.patience) {
-          stoppedEarly = true;
-          break;
-        }
+  const started = performance.now();
+  const network = buildNetwork(model, inputSize, outputs, seed);
+  const initial = network.getWeights().map((w) => w.dataSync() as Float32Array);
+  const hidden = model.kind === 'mlp' ? model.layers : [];
+  const batch = Math.min(model.batch_size, train.rows);
+  const stack = new DenseStack(
+    {
+      dims: [inputSize, ...hidden, outputs],
+      activation: model.activation,
+      task: model.task,
+      dropout: model.dropout,
+    },
+    Math.max(batch, Math.min(EVAL_CHUNK, validation.rows)),
+    initial,
+  );
+  const optimizer = makeOptimizer(model, stack.params);
+  const order = Int32Array.from({ length: train.rows }, (_, i) => i);
+  const random = seedrandom.alea(`batches:${seed}`);
+  const dropoutRandom = seedrandom.alea(`dropout:${seed}`);
+  const xb = stack.input;
+  const yb = train.y instanceof Int32Array ? new Int32Array(batch) : new Float32Array(batch);
+  const history: EpochLog[] = [];
+  let best = { loss: Infinity, epoch: 0, params: stack.params.map((p) => p.slice()) };
+  let stoppedEarly = false;
+  let samples = 0;
+  for (let epoch = 1; epoch <= model.epochs; epoch++) {
+    shuffleInPlace(order, random);
+    let lossSum = 0;
+    for (let start = 0; start < train.rows; start += batch) {
+      const size = Math.min(batch, train.rows - start);
+      for (let r = 0; r < size; r++) {
+        const row = order[start + r]!;
+        yb[r] = train.y[row]!;
+        const from = row * inputSize;
+        const to = r * inputSize;
+        for (let c = 0; c < inputSize; c++) xb[to + c] = train.x[from + c]!;
       }
-      if (best.weights.length) network.setWeights(best.weights);
-    } finally {
-      best.weights.forEach((w) => w.dispose());
-      tf.dispose([trainT.x, trainT.y, valT.x, valT.y]);
-      optimizer.dispose();
+      stack.forward(size, undefined, true, dropoutRandom);
+      lossSum += stack.lossAndGradients(size, yb, true) * size;
+      optimizer.step(stack.params, stack.grads);
     }
-    const seconds = (performance.now() - started) / 1000;
-    return {
-      network,
-      history,
-      bestEpoch: best.epoch,
-      stoppedEarly,
-      seconds,
-      samplesPerSecond: samples / seconds,
-    };
-  });
+    samples += train.rows;
+    const loss = lossSum / train.rows;
+    const val_loss = meanLoss(stack, validation, inputSize);
+    const log = { epoch, loss, val_loss };
+    history.push(log);
+    await options.onEpoch?.(log, model.epochs);
+    if (val_loss < best.loss) {
+      best = { loss: val_loss, epoch, params: stack.params.map((p) => p.slice()) };
+    } else if (model.patience > 0 && epoch - best.epoch >= model.patience) {
+      stoppedEarly = true;
+      break;
+    }
+  }
+  const kept = best.epoch ? best.params : stack.params;
+  const shapes = network.getWeights().map((w) => w.shape);
+  const tensors = kept.map((p, i) => tf.tensor(p, shapes[i]));
+  network.setWeights(tensors);
+  tf.dispose(tensors);
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    network,
+    history,
+    bestEpoch: best.epoch,
+    stoppedEarly,
+    seconds,
+    samplesPerSecond: samples / seconds,
+  };
 }
 
 /** Model outputs for row-major inputs: class probabilities, or standardised values. */
@@ -147,8 +147,18 @@ export function predictMatrix(
   rows: number,
   inputSize: number,
 ): Float32Array {
-  return tf.tidy(() => {
-    const out = network.predict(tf.tensor2d(x, [rows, inputSize])) as tf.Tensor;
-    return out.dataSync() as Float32Array;
-  });
+  const stack = asDenseStack(network);
+  if (!stack)
+    return tf.tidy(() => {
+      const out = network.predict(tf.tensor2d(x, [rows, inputSize])) as tf.Tensor;
+      return out.dataSync() as Float32Array;
+    });
+  const outputs = stack.shape.dims[stack.shape.dims.length - 1]!;
+  const result = new Float32Array(rows * outputs);
+  for (let start = 0; start < rows; start += stack.capacity) {
+    const n = Math.min(stack.capacity, rows - start);
+    const out = stack.forward(n, x.subarray(start * inputSize, (start + n) * inputSize), false);
+    result.set(out.subarray(0, n * outputs), start * outputs);
+  }
+  return result;
 }

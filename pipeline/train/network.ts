@@ -1,8 +1,11 @@
 /** The network mlops.yaml describes, as a tfjs-layers model that loads anywhere tfjs runs. */
-import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { ModelConfig } from '../config/schema.js';
 
+/**
+ * Built with seeded Glorot-uniform kernels and zero biases, the initial weights
+ * the training loop starts from; it receives the trained weights at the end.
+ */
 export function buildNetwork(
   model: ModelConfig,
   inputSize: number,
@@ -33,30 +36,4 @@ export function buildNetwork(
     }),
   );
   return net;
-}
-
-export function makeOptimizer(model: ModelConfig): tf.Optimizer {
-  switch (model.optimizer) {
-    case 'adam':
-      return tf.train.adam(model.learning_rate);
-    case 'sgd':
-      return tf.train.sgd(model.learning_rate);
-    case 'rmsprop':
-      return tf.train.rmsprop(model.learning_rate);
-    case 'adagrad':
-      return tf.train.adagrad(model.learning_rate);
-  }
-}
-
-const EPSILON = 1e-7;
-
-/** Mean loss of a batch: cross-entropy on probabilities (as Keras), or squared error. */
-export function lossOf(task: ModelConfig['task'], yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar {
-  return tf.tidy((): tf.Scalar => {
-    if (task === 'classification') {
-      const p = tf.clipByValue(yPred, EPSILON, 1 - EPSILON);
-      return tf.neg(tf.mean(tf.sum(tf.mul(yTrue, tf.log(p)), -1))) as tf.Scalar;
-    }
-    return tf.mean(tf.squaredDifference(yTrue, yPred)) as tf.Scalar;
-  });
 }

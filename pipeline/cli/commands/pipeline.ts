@@ -1,6 +1,7 @@
 /** `mlops run` and its stages alone: train, evaluate, gate, report. */
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
+import { benchReportSections } from '../../bench/stage.js';
 import { loadConfig } from '../../config/load.js';
 import { fmt } from '../../report/markdown.js';
 import { openRun } from '../../run/context.js';
@@ -123,7 +124,8 @@ export function registerPipelineCommands(program: Command): void {
       const metadata = await readMetadata(paths.model);
       // Without --baseline: the one the gates were checked against, if any.
       const baseline = await readBaselineFile(opts.baseline ?? result.baseline?.path);
-      await reportStage({ paths }, result, metadata, baseline?.data);
+      const sections = await benchReportSections(paths, result.model_version);
+      await reportStage({ paths }, result, metadata, baseline?.data, sections);
       say('report', show(paths.report));
     });
 }

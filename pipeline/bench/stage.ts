@@ -1,0 +1,88 @@
+/**
+ * The bench stage from files to files: the saved model in artifacts/model →
+ * reports/bench.json, gated by `bench.gates` of mlops.yaml against an optional
+ * baseline bench.json.
+ */
+import { join } from 'node:path';
+import type { LoadedConfig } from '../config/load.js';
+import type { ModelBundle } from '../package/bundle.js';
+import type { OutputPaths } from '../run/paths.js';
+import { writeFileAtomic } from '../util/files.js';
+import type { ReportSection } from '../report/markdown.js';
+import {
+  readBenchBaseline,
+  readBenchFile,
+  type BenchBaseline,
+  type BenchFile,
+} from './bench-file.js';
+import { checkBenchGates } from './gate.js';
+import type { HttpTarget } from './http.js';
+import { measureBench } from './measure.js';
+import { benchSection } from './section.js';
+
+export const benchPath = (paths: Pick<OutputPaths, 'reports'>) => join(paths.reports, 'bench.json');
+
+export interface BenchStageInput {
+  loaded: LoadedConfig;
+  paths: OutputPaths;
+  bundle: ModelBundle;
+  /** Where the bundle was loaded from (for its size on disk). */
+  modelDir: string;
+  backend: string;
+  http?: HttpTarget;
+  baseline?: { path: string; data: BenchBaseline };
+  onPhase?: (phase: 'in-process' | 'http') => void;
+}
+
+/** Gate a measured run against the config and a baseline. */
+export function gateBench(
+  bench: BenchFile,
+  gates: LoadedConfig['config']['bench']['gates'],
+  baseline?: { path: string; data: BenchBaseline },
+): BenchFile {
+  const outcome = checkBenchGates(gates, bench.metrics, baseline?.data.metrics);
+  return {
+    ...bench,
+    gates: outcome.gates,
+    passed: outcome.passed,
+    baseline: baseline
+      ? { model_version: baseline.data.model_version ?? null, path: baseline.path }
+      : null,
+  };
+}
+
+export async function benchStage(input: BenchStageInput): Promise<BenchFile> {
+  const { gates, ...settings } = input.loaded.config.bench;
+  const measured = await measureBench({
+    bundle: input.bundle,
+    modelDir: input.modelDir,
+    settings,
+    http: input.http,
+    backend: input.backend,
+    onPhase: input.onPhase,
+  });
+  const gated = gateBench(measured, gates, input.baseline);
+  await writeFileAtomic(benchPath(input.paths), `${JSON.stringify(gated, null, 2)}\n`);
+  return gated;
+}
+
+/**
+ * The report's benchmark section, when reports/bench.json measured this very
+ * model (a benchmark of an older model would describe something else).
+ */
+export async function benchReportSections(
+  paths: Pick<OutputPaths, 'reports'>,
+  modelVersion: string,
+): Promise<ReportSection[]> {
+  let bench: BenchFile;
+  try {
+    bench = await readBenchFile(benchPath(paths));
+  } catch {
+    return [];
+  }
+  if (bench.model_version !== modelVersion) return [];
+  const baseline = bench.baseline
+    ? await readBenchBaseline(bench.baseline.path).catch(() => undefined)
+    : undefined;
+  return [benchSection(bench, baseline)];
+}

@@ -1,0 +1,83 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BenchFileSchema, readBenchFile } from '../../pipeline/bench/bench-file.js';
+import { BENCH_METRICS } from '../../pipeline/bench/metrics.js';
+import { benchPath, benchReportSections, benchStage } from '../../pipeline/bench/stage.js';
+import { loadConfig } from '../../pipeline/config/load.js';
+import { loadBundle, type ModelBundle } from '../../pipeline/package/bundle.js';
+import { outputPaths } from '../../pipeline/run/paths.js';
+import { initBackend } from '../../pipeline/train/backend.js';
+import { trainedPipeline, type TrainedPipeline } from './fixture.js';
+
+let pipeline: TrainedPipeline;
+let bundle: ModelBundle;
+
+beforeAll(async () => {
+  await initBackend();
+  pipeline = await trainedPipeline('bench: { iterations: 40, warmup: 5, batch_size: 16 }\n');
+  bundle = await loadBundle(join(pipeline.dir, 'artifacts', 'model'));
+});
+
+afterAll(async () => {
+  bundle?.network.dispose();
+  await pipeline?.cleanup();
+});
+
+async function run() {
+  const loaded = await loadConfig(pipeline.config);
+  const paths = outputPaths(loaded.dir);
+  return benchStage({ loaded, paths, bundle, modelDir: paths.model, backend: 'wasm' });
+}
+
+describe('bench stage', () => {
+  it('writes reports/bench.json with ordered percentiles for single rows and batches', async () => {
+    const result = await run();
+    const written = await readBenchFile(join(pipeline.dir, 'reports', 'bench.json'));
+    expect(BenchFileSchema.parse(written)).toEqual(result);
+    for (const timed of [result.in_process.single, result.in_process.batch]) {
+      const l = timed.latency;
+      expect(l.samples).toBe(40);
+      expect(l.p50_ms).toBeGreaterThan(0);
+      expect(l.p50_ms).toBeLessThanOrEqual(l.p95_ms);
+      expect(l.p95_ms).toBeLessThanOrEqual(l.p99_ms);
+      expect(l.p99_ms).toBeLessThanOrEqual(l.max_ms);
+      expect(timed.rows_per_s).toBeGreaterThan(0);
+    }
+    expect(result.settings).toMatchObject({ iterations: 40, warmup: 5, batch_size: 16, url: null });
+    expect(result.http).toBeNull();
+    expect(result.passed).toBe(true);
+    expect(result.gates).toEqual([]);
+  });
+
+  it('reports the model size on disk and the training speed from metadata.json', async () => {
+    const result = await run();
+    const dir = join(pipeline.dir, 'artifacts', 'model');
+    const names = await readdir(dir);
+    const sizes = await Promise.all(names.map(async (n) => (await stat(join(dir, n))).size));
+    expect(result.model_size_bytes).toBe(sizes.reduce((a, b) => a + b, 0));
+    expect(result.metrics.model_size_kb).toBeCloseTo(result.model_size_bytes / 1024, 6);
+    expect(result.metrics.train_seconds).toBe(bundle.metadata.training.seconds);
+    expect(result.metrics.train_samples_per_s).toBe(bundle.metadata.training.samples_per_second);
+    expect(result.model_version).toBe(bundle.metadata.model_version);
+    expect(result.peak_rss_mb).toBeGreaterThan(0);
+  });
+
+  it('names only measurements of the catalogue, and no HTTP ones without a server', async () => {
+    const result = await run();
+    for (const name of Object.keys(result.metrics))
+      expect(BENCH_METRICS as readonly string[]).toContain(name);
+    expect(Object.keys(result.metrics).filter((n) => n.startsWith('http_'))).toEqual([]);
+  });
+
+  it('adds a Benchmark section to the report only for the model it measured', async () => {
+    await run();
+    const paths = outputPaths(pipeline.dir);
+    const [section] = await benchReportSections(paths, bundle.metadata.model_version);
+    expect(section?.title).toBe('Benchmark');
+    expect(section?.markdown).toContain('In process, 1 row');
+    expect(section?.markdown).toContain('In process, batch of 16');
+    expect(await benchReportSections(paths, 'another-version')).toEqual([]);
+    expect(benchPath(paths)).toBe(join(pipeline.dir, 'reports', 'bench.json'));
+  });
+});
