@@ -14,9 +14,11 @@ export function workspacePath(path: string): string {
   return rel && !rel.startsWith('..') ? rel : path;
 }
 
-export async function runAction(main: () => Promise<void>): Promise<void> {
+/** `main` may return an exit status of its own (a gate that failed after reporting). */
+export async function runAction(main: () => Promise<number | void>): Promise<void> {
   try {
-    await main();
+    const status = await main();
+    if (status) process.exitCode = status;
   } catch (error) {
     if (error instanceof PipelineError) {
       const where = error.details.location;

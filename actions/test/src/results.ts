@@ -1,0 +1,78 @@
+/** Vitest's JSON report, reduced to the counts and the failures with their file and line. */
+export interface TestFailure {
+  file: string;
+  name: string;
+  line?: number;
+  column?: number;
+  message: string;
+}
+
+export interface TestCounts {
+  total: number;
+  passed: number;
+  failed: number;
+  skipped: number;
+  /** Test files that failed to load or run at all. */
+  brokenFiles: number;
+}
+
+interface VitestJson {
+  numTotalTests: number;
+  numPassedTests: number;
+  numFailedTests: number;
+  numPendingTests: number;
+  numTodoTests: number;
+  testResults: {
+    name: string;
+    status: string;
+    message?: string;
+    assertionResults: {
+      fullName: string;
+      status: string;
+      failureMessages: string[] | null;
+      location?: { line: number; column: number } | null;
+    }[];
+  }[];
+}
+
+/** The first line of a failure message, where the assertion says what went wrong. */
+function headline(messages: readonly string[] | null | undefined): string {
+  const text = (messages ?? []).join('\n');
+  return (
+    text
+      .split('\n')
+      .find((l) => l.trim())
+      ?.trim() ?? 'failed'
+  );
+}
+
+export function readResults(json: string): { counts: TestCounts; failures: TestFailure[] } {
+  const r = JSON.parse(json) as VitestJson;
+  const failures: TestFailure[] = [];
+  let brokenFiles = 0;
+  for (const file of r.testResults) {
+    const failed = file.assertionResults.filter((a) => a.status === 'failed');
+    for (const a of failed)
+      failures.push({
+        file: file.name,
+        name: a.fullName,
+        line: a.location?.line,
+        column: a.location?.column,
+        message: headline(a.failureMessages),
+      });
+    if (file.status === 'failed' && !failed.length) {
+      brokenFiles++;
+      failures.push({ file: file.name, name: file.name, message: headline([file.message ?? '']) });
+    }
+  }
+  return {
+    counts: {
+      total: r.numTotalTests,
+      passed: r.numPassedTests,
+      failed: r.numFailedTests,
+      skipped: r.numPendingTests + r.numTodoTests,
+      brokenFiles,
+    },
+    failures,
+  };
+}
