@@ -19,8 +19,9 @@ export function required(name: string): string {
 /** A secret is masked before anything else can print it. */
 export function secret(name: string, options: { required?: boolean } = {}): string {
   const value = core.getInput(name, { trimWhitespace: false });
-  for (const line of value.split(/\r?\n/)) if (line.trim()) core.setSecret(line.trim());
-  if (value.trim()) core.setSecret(value);
+  // The runner masks line by line: a multi-line key needs each of its lines masked.
+  const parts = new Set([value, ...value.split(/\r?\n/)].map((l) => l.trim()).filter(Boolean));
+  for (const part of parts) core.setSecret(part);
   if (options.required && !value.trim())
     throw new PipelineError('usage', `input "${name}" is required and was not given`, {
       hint: `Pass it from a secret: ${name}: \${{ secrets.NAME }}`,

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parse } from 'yaml';
 import type { Job, Step, Workflow } from '../../../workflows/types.js';
+import { writeEvent } from './events.js';
 import { condition, interpolate } from './expressions.js';
 import { REPO_ROOT, runAction, type ActionRun } from './run-action.js';
 
@@ -37,6 +38,8 @@ export interface RunnerOptions {
   runId: string;
   /** Artifacts by run id, then name: shared between the workflows of one test. */
   artifacts: Map<string, Map<string, string>>;
+  /** Where uploaded artifacts are kept; outlives the run, the test removes it. */
+  artifactDir: string;
   /** Environment every step gets (API URL, cache service, repository …). */
   env: Record<string, string>;
   /** What a `run:` step does here; by default running one is an error. */
@@ -94,6 +97,7 @@ export async function runWorkflow(
   options.artifacts.set(options.runId, store);
   const temp = await mkdtemp(join(tmpdir(), 'mlops-run-'));
   try {
+    const eventPath = await writeEvent(temp, options.payload);
     for (const name of order(workflow.jobs)) {
       const job = workflow.jobs[name]!;
       const needs = Object.fromEntries(
@@ -159,7 +163,7 @@ export async function runWorkflow(
           if (!files.length) outcome = w['if-no-files-found'] === 'error' ? 'failure' : 'success';
           else {
             const root = commonRoot(files);
-            const dest = join(temp, 'artifacts', options.runId, w['name']!);
+            const dest = join(options.artifactDir, options.runId, w['name']!);
             await rm(dest, { recursive: true, force: true });
             for (const f of files) await cp(f, join(dest, relative(root, f)));
             store.set(w['name']!, dest);
@@ -188,6 +192,7 @@ export async function runWorkflow(
             env: {
               ...options.env,
               GITHUB_EVENT_NAME: options.eventName,
+              GITHUB_EVENT_PATH: eventPath,
               GITHUB_RUN_ID: options.runId,
               RUNNER_TEMP: runnerTemp,
             },
