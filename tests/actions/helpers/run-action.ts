@@ -106,7 +106,10 @@ export async function runAction(
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const code = await new Promise<number>((done) => child.on('close', (c) => done(c ?? -1)));
+    const code = await new Promise<number>((done, fail) => {
+      child.on('error', fail);
+      child.on('close', (c) => done(c ?? -1));
+    });
     return {
       code,
       stdout,
