@@ -46,6 +46,18 @@ function headline(messages: readonly string[] | null | undefined): string {
   );
 }
 
+/** The line of the failing assertion: the stack frame in the test file, else where the test starts. */
+function failureLine(
+  file: string,
+  messages: readonly string[] | null | undefined,
+  location: { line: number; column: number } | null | undefined,
+): { line?: number; column?: number } {
+  const escaped = file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const frame = new RegExp(`${escaped}:(\\d+):(\\d+)`).exec((messages ?? []).join('\n'));
+  if (frame) return { line: Number(frame[1]), column: Number(frame[2]) };
+  return { line: location?.line, column: location?.column };
+}
+
 export function readResults(json: string): { counts: TestCounts; failures: TestFailure[] } {
   const r = JSON.parse(json) as VitestJson;
   const failures: TestFailure[] = [];
@@ -56,8 +68,7 @@ export function readResults(json: string): { counts: TestCounts; failures: TestF
       failures.push({
         file: file.name,
         name: a.fullName,
-        line: a.location?.line,
-        column: a.location?.column,
+        ...failureLine(file.name, a.failureMessages, a.location),
         message: headline(a.failureMessages),
       });
     if (file.status === 'failed' && !failed.length) {
