@@ -10,6 +10,7 @@ import { useBundledWasm } from '../../shared/src/tfjs.js';
 import { measure, rowObjects } from './measure.js';
 import { addToReport, benchmarkMarkdown } from './section.js';
 import { readSettings } from './settings.js';
+import { writeSummary } from '../../shared/src/summary.js';
 
 await runAction(async () => {
   useBundledWasm();
@@ -36,7 +37,7 @@ await runAction(async () => {
   core.info(
     `latency p50 ${result.latency_ms.p50.toFixed(3)} ms, p95 ${result.latency_ms.p95.toFixed(3)} ms, p99 ${result.latency_ms.p99.toFixed(3)} ms; model ${result.model_bytes} bytes`,
   );
-  await core.summary.addRaw(section, true).write();
+  await writeSummary((s) => s.addRaw(section, true));
   core.setOutput('p50-ms', result.latency_ms.p50);
   core.setOutput('p95-ms', result.latency_ms.p95);
   core.setOutput('p99-ms', result.latency_ms.p99);

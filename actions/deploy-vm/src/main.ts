@@ -3,6 +3,7 @@ import { runAction } from '../../shared/src/run.js';
 import { planOnlyDeployer, sshDeployer } from './deployer.js';
 import { readModelMetadata } from './model.js';
 import { readSettings } from './settings.js';
+import { writeSummary } from '../../shared/src/summary.js';
 
 await runAction(async () => {
   const settings = readSettings();
@@ -22,13 +23,14 @@ await runAction(async () => {
     release,
   });
   const verb = result.deployed ? 'deployed' : 'planned (dry run, nothing changed)';
-  await core.summary
-    .addHeading('Deploy', 3)
-    .addRaw(
-      `Release \`${result.release}\` ${verb} on \`${target}\` (host key \`${settings.hostKey.fingerprint}\`).`,
-      true,
-    )
-    .write();
+  await writeSummary((s) =>
+    s
+      .addHeading('Deploy', 3)
+      .addRaw(
+        `Release \`${result.release}\` ${verb} on \`${target}\` (host key \`${settings.hostKey.fingerprint}\`).`,
+        true,
+      ),
+  );
   core.setOutput('release', result.release);
   core.setOutput('deployed', result.deployed);
   core.setOutput('url', result.url ?? '');

@@ -3,6 +3,7 @@ import { relative } from 'node:path';
 import { runAction, workspacePath } from '../../shared/src/run.js';
 import { lint } from './lint.js';
 import { readSettings } from './settings.js';
+import { writeSummary } from '../../shared/src/summary.js';
 
 await runAction(async () => {
   const settings = readSettings();
@@ -20,9 +21,8 @@ await runAction(async () => {
     ['Prettier', 'prettier', settings.prettier],
     ['tsc --noEmit', 'tsc', settings.typecheck],
   ] as const;
-  await core.summary
-    .addHeading('Lint', 3)
-    .addTable([
+  await writeSummary((s) =>
+    s.addHeading('Lint', 3).addTable([
       [
         { data: 'Check', header: true },
         { data: 'Errors', header: true },
@@ -33,8 +33,8 @@ await runAction(async () => {
           ? [label, String(count(tool, 'error')), String(count(tool, 'warning'))]
           : [label, 'off', 'off'],
       ),
-    ])
-    .write();
+    ]),
+  );
   const errors = findings.filter((f) => f.severity === 'error').length;
   core.setOutput('errors', errors);
   core.setOutput('warnings', findings.length - errors);

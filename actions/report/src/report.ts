@@ -12,6 +12,7 @@ import { client, eventName, eventPayload, repository } from '../../shared/src/gi
 import { pullRequestNumber } from '../../shared/src/pull-request.js';
 import { upsertComment, type StickyComment } from '../../shared/src/sticky-comment.js';
 import type { ReportSettings } from './settings.js';
+import { writeSummary } from '../../shared/src/summary.js';
 
 export interface ReportOutcome {
   prNumber?: number;
@@ -36,7 +37,7 @@ export async function publishReport(settings: ReportSettings): Promise<ReportOut
   const repo = repository();
   const prNumber =
     settings.prNumber ?? (await pullRequestNumber(octokit, repo, eventName(), eventPayload()));
-  await core.summary.addRaw(body, true).write();
+  await writeSummary((s) => s.addRaw(body, true));
   if (!prNumber) {
     core.notice('not a pull request run: the report is in the job summary only');
     return {};

@@ -7,6 +7,7 @@ import { runAction, workspacePath } from '../../shared/src/run.js';
 import { runTool } from '../../shared/src/tools.js';
 import { readResults } from './results.js';
 import { readSettings } from './settings.js';
+import { writeSummary } from '../../shared/src/summary.js';
 
 await runAction(async () => {
   const settings = readSettings();
@@ -37,13 +38,14 @@ await runAction(async () => {
         startLine: f.line,
         startColumn: f.column,
       });
-    await core.summary
-      .addHeading('Tests', 3)
-      .addTable([
-        ['Total', 'Passed', 'Failed', 'Skipped'].map((data) => ({ data, header: true })),
-        [counts.total, counts.passed, counts.failed, counts.skipped].map(String),
-      ])
-      .write();
+    await writeSummary((s) =>
+      s
+        .addHeading('Tests', 3)
+        .addTable([
+          ['Total', 'Passed', 'Failed', 'Skipped'].map((data) => ({ data, header: true })),
+          [counts.total, counts.passed, counts.failed, counts.skipped].map(String),
+        ]),
+    );
     core.info(`${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
     core.setOutput('total', counts.total);
     core.setOutput('passed', counts.passed);

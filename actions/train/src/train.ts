@@ -16,6 +16,7 @@ import {
 } from '../../shared/src/cache.js';
 import { workspacePath } from '../../shared/src/run.js';
 import type { TrainSettings } from './settings.js';
+import { writeSummary } from '../../shared/src/summary.js';
 
 export interface TrainOutcome {
   version: string;
@@ -55,17 +56,18 @@ export async function trainAction(settings: TrainSettings): Promise<TrainOutcome
       : `trained in ${bundle.metadata.training.seconds.toFixed(1)} s`;
   core.info(`model ${ctx.version}: ${how.replaceAll('`', '')}`);
   const headline = Object.entries(result.metrics).filter(([k]) => !k.includes('.'));
-  await core.summary
-    .addHeading(`Model ${ctx.version}`, 3)
-    .addRaw(`${how}.`, true)
-    .addTable([
-      [
-        { data: 'Metric (test split)', header: true },
-        { data: 'Value', header: true },
-      ],
-      ...headline.map(([k, v]) => [k, fmt(v)]),
-    ])
-    .write();
+  await writeSummary((s) =>
+    s
+      .addHeading(`Model ${ctx.version}`, 3)
+      .addRaw(`${how}.`, true)
+      .addTable([
+        [
+          { data: 'Metric (test split)', header: true },
+          { data: 'Value', header: true },
+        ],
+        ...headline.map(([k, v]) => [k, fmt(v)]),
+      ]),
+  );
   return {
     version: ctx.version,
     cacheHit,

@@ -17,6 +17,7 @@ import {
 import { workspacePath } from '../../shared/src/run.js';
 import { restoreBaseline, saveBaseline } from './baseline.js';
 import type { ValidateSettings } from './settings.js';
+import { writeSummary } from '../../shared/src/summary.js';
 
 export interface ValidateOutcome {
   result: MetricsFile;
@@ -54,7 +55,7 @@ export async function validate(settings: ValidateSettings): Promise<ValidateOutc
         },
       );
   }
-  await core.summary.addRaw(report, true).write();
+  await writeSummary((s) => s.addRaw(report, true));
 
   let baselineKey: string | undefined;
   if (settings.saveBaseline && result.passed)

@@ -10,7 +10,7 @@ const examples = createRequire(import.meta.url)('@octokit/webhooks-examples') as
 
 type Payload = Record<string, unknown>;
 
-function example(event: string, action: string): Payload {
+function example(event: string, action: string | undefined): Payload {
   const found = (examples as { name: string; examples: Payload[] }[])
     .find((e) => e.name === event)
     ?.examples.find((e) => e['action'] === action);
@@ -70,6 +70,17 @@ export function workflowRunEvent(
     },
   });
   return payload;
+}
+
+/** A push to the default branch, as a merge to main gives. */
+export function pushEvent(sha: string): Payload {
+  const payload = example('push', undefined);
+  const branch = (payload['repository'] as { default_branch: string }).default_branch;
+  return Object.assign(payload, { ref: `refs/heads/${branch}`, after: sha });
+}
+
+export function defaultBranchRef(payload: Payload): string {
+  return `refs/heads/${(payload['repository'] as { default_branch: string }).default_branch}`;
 }
 
 export function baseRepository(payload: Payload): string {
