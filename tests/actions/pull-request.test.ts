@@ -183,6 +183,11 @@ describe('a pull request', () => {
     expect(body).toContain('| accuracy >= 1.01 |');
     expect(body).toContain('❌ fail');
 
+    // The person who quoted the marker still has their words.
+    expect(
+      github.comments(2).find((c) => c.user.login === 'octocat' && c.body.includes(REPORT_MARKER))
+        ?.body,
+    ).toBe(`quoting ${REPORT_MARKER}`);
     expect(github.violations).toEqual([]);
     // Only pr-comment.yml's token ever wrote.
     expect(github.requests.filter((r) => r.method !== 'GET').length).toBeGreaterThan(0);

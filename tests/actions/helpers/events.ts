@@ -79,6 +79,12 @@ export function pushEvent(sha: string): Payload {
   return Object.assign(payload, { ref: `refs/heads/${branch}`, after: sha });
 }
 
+/** A maintainer's manual run, with the inputs they typed. */
+export function workflowDispatchEvent(inputs: Record<string, string>): Payload {
+  const payload = example('workflow_dispatch', undefined);
+  return Object.assign(payload, { inputs, ref: defaultBranchRef(payload) });
+}
+
 export function defaultBranchRef(payload: Payload): string {
   return `refs/heads/${(payload['repository'] as { default_branch: string }).default_branch}`;
 }

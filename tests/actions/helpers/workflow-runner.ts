@@ -43,7 +43,7 @@ export interface RunnerOptions {
   /** Environment every step gets (API URL, cache service, repository …). */
   env: Record<string, string>;
   /** What a `run:` step does here; by default running one is an error. */
-  onRun?: (step: Step, job: string) => 'success' | 'failure';
+  onRun?: (step: Step, job: string, env: Record<string, string>) => 'success' | 'failure';
   jobs?: string[];
   /** Called when a job finishes; its workspace is removed afterwards. */
   afterJob?: (name: string, job: JobResult) => Promise<void> | void;
@@ -200,12 +200,11 @@ export async function runWorkflow(
           outcome = action.code === 0 ? 'success' : 'failure';
           if (step.id) steps[step.id] = { outputs: action.outputs, outcome };
         } else if (step.run) {
-          outcome = (
-            options.onRun ??
-            (() => {
-              throw new Error(`no handler for run step in ${name}: ${step.run}`);
-            })
-          )(step, name);
+          const stepEnv = Object.fromEntries(
+            Object.entries(step.env ?? {}).map(([k, v]) => [k, interpolate(v, context(), { ok })]),
+          );
+          if (!options.onRun) throw new Error(`no handler for run step in ${name}: ${step.run}`);
+          outcome = options.onRun(step, name, stepEnv);
         } else {
           throw new Error(`${name}: step ${uses} is not one this runner knows`);
         }
