@@ -65,86 +65,90 @@ describe('a pull request from a fork', () => {
       if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('gets its comment from pr-comment.yml and the report artifact alone', async () => {
-    const head: Head = {
-      number: 7,
-      sha: 'f'.repeat(40),
-      branch: 'patch-1',
-      repo: 'forker/Hello-World',
-    };
-    github.addPull({ number: 7, headRef: head.branch, headSha: head.sha, headRepo: head.repo });
-    // Another fork with the same branch name: the head repository tells them apart.
-    github.addPull({
-      number: 8,
-      headRef: 'patch-1',
-      headSha: 'e'.repeat(40),
-      headRepo: 'someone/Hello-World',
-    });
-    const env = { ...cache.env, GITHUB_API_URL: github.url, GITHUB_REPOSITORY: base };
-
-    const prRun = await runWorkflow(pr, {
-      source: forkCheckout,
-      eventName: 'pull_request',
-      payload: pullRequestEvent('opened', head),
-      token: READ_TOKEN,
-      runId: '501',
-      artifacts,
-      artifactDir,
-      env: { ...env, GITHUB_REF: 'refs/pull/7/merge' },
-      jobs: ['train', 'validate-threshold', 'benchmark'],
-    });
-    expect(prRun['benchmark']!.result).toBe('success');
-    const forkVersion = prRun['train']!.outputs['model-version']!;
-    expect(forkVersion).toMatch(/^[0-9a-f]{12}$/);
-    expect(github.comments(7)).toEqual([]);
-
-    // The fork's own token is refused a comment even if its workflow tried.
-    const dir = await mkdtemp(join(tmpdir(), 'mlops-event-'));
-    try {
-      const denied = await runAction('report', {
-        workspace: forkCheckout,
-        inputs: {
-          report: join(artifactDir, '501', 'mlops-report', 'report.md'),
-          'github-token': READ_TOKEN,
-        },
-        env: {
-          ...env,
-          GITHUB_EVENT_NAME: 'pull_request',
-          GITHUB_EVENT_PATH: await writeEvent(dir, pullRequestEvent('opened', head)),
-        },
+  it(
+    'gets its comment from pr-comment.yml and the report artifact alone',
+    { timeout: 300_000 },
+    async () => {
+      const head: Head = {
+        number: 7,
+        sha: 'f'.repeat(40),
+        branch: 'patch-1',
+        repo: 'forker/Hello-World',
+      };
+      github.addPull({ number: 7, headRef: head.branch, headSha: head.sha, headRepo: head.repo });
+      // Another fork with the same branch name: the head repository tells them apart.
+      github.addPull({
+        number: 8,
+        headRef: 'patch-1',
+        headSha: 'e'.repeat(40),
+        headRepo: 'someone/Hello-World',
       });
-      expect(denied.code).not.toBe(0);
+      const env = { ...cache.env, GITHUB_API_URL: github.url, GITHUB_REPOSITORY: base };
+
+      const prRun = await runWorkflow(pr, {
+        source: forkCheckout,
+        eventName: 'pull_request',
+        payload: pullRequestEvent('opened', head),
+        token: READ_TOKEN,
+        runId: '501',
+        artifacts,
+        artifactDir,
+        env: { ...env, GITHUB_REF: 'refs/pull/7/merge' },
+        jobs: ['train', 'validate-threshold', 'benchmark'],
+      });
+      expect(prRun['benchmark']!.result).toBe('success');
+      const forkVersion = prRun['train']!.outputs['model-version']!;
+      expect(forkVersion).toMatch(/^[0-9a-f]{12}$/);
       expect(github.comments(7)).toEqual([]);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
 
-    const commentRun = await runWorkflow(prComment, {
-      source: baseCheckout,
-      eventName: 'workflow_run',
-      payload: workflowRunEvent('501', head, 'success'),
-      token: WRITE_TOKEN,
-      runId: '502',
-      artifacts,
-      artifactDir,
-      env: { ...env, GITHUB_REF: 'refs/heads/main' },
-    });
-    expect(commentRun['comment']!.result).toBe('success');
-    // Nothing of the fork was checked out or run: only base code and the artifact's text.
-    const steps = commentRun['comment']!.steps.map((s) => s.step);
-    expect(steps.every((s) => !s.run && !JSON.stringify(s.with ?? {}).includes('head_sha'))).toBe(
-      true,
-    );
+      // The fork's own token is refused a comment even if its workflow tried.
+      const dir = await mkdtemp(join(tmpdir(), 'mlops-event-'));
+      try {
+        const denied = await runAction('report', {
+          workspace: forkCheckout,
+          inputs: {
+            report: join(artifactDir, '501', 'mlops-report', 'report.md'),
+            'github-token': READ_TOKEN,
+          },
+          env: {
+            ...env,
+            GITHUB_EVENT_NAME: 'pull_request',
+            GITHUB_EVENT_PATH: await writeEvent(dir, pullRequestEvent('opened', head)),
+          },
+        });
+        expect(denied.code).not.toBe(0);
+        expect(github.comments(7)).toEqual([]);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
 
-    const comments = github.comments(7);
-    expect(comments).toHaveLength(1);
-    expect(comments[0]!.user.login).toBe(BOT);
-    expect(comments[0]!.body).toContain(REPORT_MARKER);
-    expect(comments[0]!.body).toContain(`\`${forkVersion}\``);
-    expect(github.comments(8)).toEqual([]);
-    expect(github.requests.find((r) => r.operationId === 'pulls/list')?.path).toContain(
-      'head=forker%3Apatch-1',
-    );
-    expect(github.violations).toEqual([]);
-  });
+      const commentRun = await runWorkflow(prComment, {
+        source: baseCheckout,
+        eventName: 'workflow_run',
+        payload: workflowRunEvent('501', head, 'success'),
+        token: WRITE_TOKEN,
+        runId: '502',
+        artifacts,
+        artifactDir,
+        env: { ...env, GITHUB_REF: 'refs/heads/main' },
+      });
+      expect(commentRun['comment']!.result).toBe('success');
+      // Nothing of the fork was checked out or run: only base code and the artifact's text.
+      const steps = commentRun['comment']!.steps.map((s) => s.step);
+      expect(steps.every((s) => !s.run && !JSON.stringify(s.with ?? {}).includes('head_sha'))).toBe(
+        true,
+      );
+
+      const comments = github.comments(7);
+      expect(comments).toHaveLength(1);
+      expect(comments[0]!.user.login).toBe(BOT);
+      expect(comments[0]!.body).toContain(REPORT_MARKER);
+      expect(comments[0]!.body).toContain(`\`${forkVersion}\``);
+      expect(github.comments(8)).toEqual([]);
+      expect(github.requests.find((r) => r.operationId === 'pulls/list')?.path).toContain(
+        'head=forker%3Apatch-1',
+      );
+      expect(github.violations).toEqual([]);
+    },
+  );
 });

@@ -101,95 +101,128 @@ describe('a pull request', () => {
   const botComments = (n: number) =>
     github.comments(n).filter((c) => c.user.login === BOT && c.body.includes(REPORT_MARKER));
 
-  it('gets one report comment, updated by the next push, naming a gate a push breaks', async () => {
-    // Other people's comments fill the first pages, one of them quoting the marker:
-    // the sticky comment is found by listing every page and by its author.
-    for (let i = 0; i < 105; i++)
-      github.addComment(2, 'octocat', i === 3 ? `quoting ${REPORT_MARKER}` : `comment ${i}`);
-
-    const head: Head = { number: 2, sha: 'a'.repeat(40), branch: 'changes', repo: baseRepo };
-    const first = await push(head, 'opened');
-    expect(first.order).toEqual(['lint', 'test', 'train', 'validate-threshold', 'benchmark']);
-    for (const [name, job] of Object.entries(first.prRun)) expect(job.result, name).toBe('success');
-    expect(step(first.prRun['train']!, './actions/train').action!.outputs['trained']).toBe('true');
-    expect(step(first.prRun['lint']!, './actions/lint').action!.outputs['errors']).toBe('0');
-    expect(step(first.prRun['test']!, './actions/test').action!.outputs['passed']).toBe('1');
-
-    const posted = first.commentRun['comment']!;
-    expect(
-      posted.result,
-      JSON.stringify(
-        posted.steps.map((s) => [s.step.uses, s.outcome, s.action?.stdout, s.action?.stderr]),
-      ),
-    ).toBe('success');
-    const [comment] = botComments(2);
-    expect(botComments(2)).toHaveLength(1);
-    for (const section of [
-      '### Metrics',
-      '### Gates',
-      '### Benchmark',
-      '```mermaid',
-      '### Learning curve',
-    ])
-      expect(comment!.body).toContain(section);
-    expect(comment!.body).toMatch(/all \d+ gates passed/);
-    const report = step(first.commentRun['comment']!, './actions/report').action!;
-    expect(report.outputs['comment-id']).toBe(String(comment!.id));
-    expect(report.outputs['comment-url']).toBe(comment!.html_url);
-
-    // Second push: same data and config, so the model comes from the cache.
-    const second = await push({ ...head, sha: 'b'.repeat(40) }, 'synchronize', [
-      'train',
-      'validate-threshold',
-      'benchmark',
-    ]);
-    const train = step(second.prRun['train']!, './actions/train').action!;
-    expect(train.outputs['cache-hit']).toBe('true');
-    expect(train.outputs['trained']).toBe('false');
-    expect(botComments(2)).toHaveLength(1);
-    expect(botComments(2)[0]!.id).toBe(comment!.id);
-    expect(github.requests.filter((r) => r.operationId === 'issues/update-comment')).toHaveLength(
-      1,
-    );
-
-    // Third push raises the accuracy bound out of reach.
-    const yaml = await readFile(join(repo, 'mlops.yaml'), 'utf8');
-    await writeFile(
-      join(repo, 'mlops.yaml'),
-      yaml.replace('accuracy: { min: 0.95', 'accuracy: { min: 1.01'),
-    );
-    const third = await push({ ...head, sha: 'c'.repeat(40) }, 'synchronize', [
-      'train',
-      'validate-threshold',
-      'benchmark',
-    ]);
-    const gates = step(third.prRun['validate-threshold']!, './actions/validate-threshold').action!;
-    expect(gates.code).toBe(1);
-    expect(third.prRun['validate-threshold']!.result).toBe('failure');
-    const line = yaml.split('\n').findIndex((l) => l.includes('accuracy: { min:')) + 1;
-    expect(gates.annotations).toContainEqual(
-      expect.objectContaining({
-        level: 'error',
-        file: 'mlops.yaml',
-        line,
-        title: 'Quality gate failed: accuracy >= 1.01',
-      }),
-    );
-    // The benchmark still runs and the report still reaches the pull request.
-    expect(third.prRun['benchmark']!.result).toBe('success');
-    expect(botComments(2)).toHaveLength(1);
-    const body = botComments(2)[0]!.body;
-    expect(body).toContain('gates failed: `accuracy >= 1.01`');
-    expect(body).toContain('| accuracy >= 1.01 |');
-    expect(body).toContain('❌ fail');
-
-    // The person who quoted the marker still has their words.
-    expect(
-      github.comments(2).find((c) => c.user.login === 'octocat' && c.body.includes(REPORT_MARKER))
-        ?.body,
-    ).toBe(`quoting ${REPORT_MARKER}`);
-    expect(github.violations).toEqual([]);
-    // Only pr-comment.yml's token ever wrote.
-    expect(github.requests.filter((r) => r.method !== 'GET').length).toBeGreaterThan(0);
+  // The three pushes build on each other: one pull request, one comment.
+  const head = (sha: string): Head => ({
+    number: 2,
+    sha: sha.repeat(40),
+    branch: 'changes',
+    repo: baseRepo,
   });
+  let commentId = 0;
+  // Machines here are shared: a whole pr.yml run can take a minute or two.
+  const PUSH_TIMEOUT = 300_000;
+
+  it(
+    'opened: pr.yml runs in order and one report comment appears',
+    { timeout: PUSH_TIMEOUT },
+    async () => {
+      // Other people's comments fill the first pages, one of them quoting the marker:
+      // the sticky comment is found by listing every page and by its author.
+      for (let i = 0; i < 105; i++)
+        github.addComment(2, 'octocat', i === 3 ? `quoting ${REPORT_MARKER}` : `comment ${i}`);
+
+      const first = await push(head('a'), 'opened');
+      expect(first.order).toEqual(['lint', 'test', 'train', 'validate-threshold', 'benchmark']);
+      for (const [name, job] of Object.entries(first.prRun))
+        expect(job.result, name).toBe('success');
+      expect(step(first.prRun['train']!, './actions/train').action!.outputs['trained']).toBe(
+        'true',
+      );
+      expect(step(first.prRun['lint']!, './actions/lint').action!.outputs['errors']).toBe('0');
+      expect(step(first.prRun['test']!, './actions/test').action!.outputs['passed']).toBe('1');
+
+      const posted = first.commentRun['comment']!;
+      expect(
+        posted.result,
+        JSON.stringify(
+          posted.steps.map((s) => [s.step.uses, s.outcome, s.action?.stdout, s.action?.stderr]),
+        ),
+      ).toBe('success');
+      const [comment] = botComments(2);
+      expect(botComments(2)).toHaveLength(1);
+      for (const section of [
+        '### Metrics',
+        '### Gates',
+        '### Benchmark',
+        '```mermaid',
+        '### Learning curve',
+      ])
+        expect(comment!.body).toContain(section);
+      expect(comment!.body).toMatch(/all \d+ gates passed/);
+      const report = step(first.commentRun['comment']!, './actions/report').action!;
+      expect(report.outputs['comment-id']).toBe(String(comment!.id));
+      expect(report.outputs['comment-url']).toBe(comment!.html_url);
+      commentId = comment!.id;
+    },
+  );
+
+  it(
+    'synchronize: the model comes from the cache and the same comment is updated',
+    { timeout: PUSH_TIMEOUT },
+    async () => {
+      // Same data and config as the first push, so the model comes from the cache.
+      const second = await push(head('b'), 'synchronize', [
+        'train',
+        'validate-threshold',
+        'benchmark',
+      ]);
+      const train = step(second.prRun['train']!, './actions/train').action!;
+      expect(train.outputs['cache-hit']).toBe('true');
+      expect(train.outputs['trained']).toBe('false');
+      expect(botComments(2)).toHaveLength(1);
+      expect(botComments(2)[0]!.id).toBe(commentId);
+      expect(github.requests.filter((r) => r.operationId === 'issues/update-comment')).toHaveLength(
+        1,
+      );
+    },
+  );
+
+  it(
+    'a push that breaks a gate fails validate-threshold and the comment names the gate',
+    { timeout: PUSH_TIMEOUT },
+    async () => {
+      // This push raises the accuracy bound out of reach.
+      const yaml = await readFile(join(repo, 'mlops.yaml'), 'utf8');
+      await writeFile(
+        join(repo, 'mlops.yaml'),
+        yaml.replace('accuracy: { min: 0.95', 'accuracy: { min: 1.01'),
+      );
+      const third = await push(head('c'), 'synchronize', [
+        'train',
+        'validate-threshold',
+        'benchmark',
+      ]);
+      const gates = step(
+        third.prRun['validate-threshold']!,
+        './actions/validate-threshold',
+      ).action!;
+      expect(gates.code).toBe(1);
+      expect(third.prRun['validate-threshold']!.result).toBe('failure');
+      const line = yaml.split('\n').findIndex((l) => l.includes('accuracy: { min:')) + 1;
+      expect(gates.annotations).toContainEqual(
+        expect.objectContaining({
+          level: 'error',
+          file: 'mlops.yaml',
+          line,
+          title: 'Quality gate failed: accuracy >= 1.01',
+        }),
+      );
+      // The benchmark still runs and the report still reaches the pull request.
+      expect(third.prRun['benchmark']!.result).toBe('success');
+      expect(botComments(2)).toHaveLength(1);
+      const body = botComments(2)[0]!.body;
+      expect(body).toContain('gates failed: `accuracy >= 1.01`');
+      expect(body).toContain('| accuracy >= 1.01 |');
+      expect(body).toContain('❌ fail');
+
+      // The person who quoted the marker still has their words.
+      expect(
+        github.comments(2).find((c) => c.user.login === 'octocat' && c.body.includes(REPORT_MARKER))
+          ?.body,
+      ).toBe(`quoting ${REPORT_MARKER}`);
+      expect(github.violations).toEqual([]);
+      // Only pr-comment.yml's token ever wrote.
+      expect(github.requests.filter((r) => r.method !== 'GET').length).toBeGreaterThan(0);
+    },
+  );
 });

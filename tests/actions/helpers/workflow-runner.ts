@@ -25,6 +25,7 @@ export interface JobResult {
   result: 'success' | 'failure' | 'skipped';
   steps: StepResult[];
   outputs: Record<string, string>;
+  /** The job's checkout: there while afterJob runs, removed when the run returns. */
   workspace?: string;
 }
 
