@@ -149,6 +149,10 @@ describe('a pull request', () => {
       ])
         expect(comment!.body).toContain(section);
       expect(comment!.body).toMatch(/all \d+ gates passed/);
+      // The benchmark sits with the other stages' sections, right after the gates.
+      expect(comment!.body.indexOf('### Benchmark')).toBeLessThan(
+        comment!.body.indexOf('### Learning curve'),
+      );
       const report = step(first.commentRun['comment']!, './actions/report').action!;
       expect(report.outputs['comment-id']).toBe(String(comment!.id));
       expect(report.outputs['comment-url']).toBe(comment!.html_url);

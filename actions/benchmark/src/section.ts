@@ -1,7 +1,8 @@
 /**
  * The Benchmark section of the report. It is added to reports/report.md between
  * its own markers, so running the benchmark again replaces it instead of adding
- * a second one, and every other section is left as it was.
+ * a second one, and every other section is left as it was. It goes where the
+ * report puts the sections of other stages: right after the gates.
  */
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../../../pipeline/util/files.js';
@@ -37,9 +38,13 @@ export async function addToReport(reportPath: string, section: string): Promise<
   }
   const start = report.indexOf(START);
   const end = report.indexOf(END);
+  const gates = report.indexOf('\n### Gates');
+  const afterGates = gates >= 0 ? report.indexOf('\n### ', gates + 1) : -1;
   const next =
     start >= 0 && end > start
       ? `${report.slice(0, start)}${section}${report.slice(end + END.length)}`
-      : `${report.trimEnd()}${report ? '\n\n' : ''}${section}\n`;
+      : afterGates >= 0
+        ? `${report.slice(0, afterGates)}\n${section}\n${report.slice(afterGates)}`
+        : `${report.trimEnd()}${report ? '\n\n' : ''}${section}\n`;
   await writeFileAtomic(reportPath, next);
 }
