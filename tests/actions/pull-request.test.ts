@@ -109,7 +109,7 @@ describe('a pull request', () => {
     repo: baseRepo,
   });
   let commentId = 0;
-  // Machines here are shared: a whole pr.yml run can take a minute or two.
+  // A whole pr.yml run lints, tests and trains: on a busy CI machine that takes a minute or two.
   const PUSH_TIMEOUT = 300_000;
 
   it(
