@@ -1,0 +1,37 @@
+import * as core from '@actions/core';
+import { runAction } from '../../shared/src/run.js';
+import { planOnlyDeployer, sshDeployer } from './deployer.js';
+import { readModelMetadata } from './model.js';
+import { readSettings } from './settings.js';
+import { writeSummary } from '../../shared/src/summary.js';
+
+await runAction(async () => {
+  const settings = readSettings();
+  const { model_version: release } = await readModelMetadata(settings.modelDir);
+  const target = `${settings.user}@${settings.host}:${settings.port}`;
+  core.info(
+    `release ${release} to ${target}, host key ${settings.hostKey.type} ${settings.hostKey.fingerprint}`,
+  );
+  const deployer = settings.dryRun ? planOnlyDeployer : sshDeployer;
+  const result = await deployer.deployRelease({
+    host: settings.host,
+    port: settings.port,
+    user: settings.user,
+    privateKey: settings.privateKey,
+    hostKey: settings.hostKey,
+    modelDir: settings.modelDir,
+    release,
+  });
+  const verb = result.deployed ? 'deployed' : 'planned (dry run, nothing changed)';
+  await writeSummary((s) =>
+    s
+      .addHeading('Deploy', 3)
+      .addRaw(
+        `Release \`${result.release}\` ${verb} on \`${target}\` (host key \`${settings.hostKey.fingerprint}\`).`,
+        true,
+      ),
+  );
+  core.setOutput('release', result.release);
+  core.setOutput('deployed', result.deployed);
+  core.setOutput('url', result.url ?? '');
+});

@@ -1,0 +1,11 @@
+import * as core from '@actions/core';
+import { runAction } from '../../shared/src/run.js';
+import { publishReport } from './report.js';
+import { readSettings } from './settings.js';
+
+await runAction(async () => {
+  const { prNumber, comment } = await publishReport(readSettings());
+  core.setOutput('pr-number', prNumber ?? '');
+  core.setOutput('comment-id', comment?.id ?? '');
+  core.setOutput('comment-url', comment?.url ?? '');
+});

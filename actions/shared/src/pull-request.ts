@@ -1,0 +1,59 @@
+/**
+ * Which pull request a run belongs to. From a pull_request event it is in the
+ * payload. From workflow_run the run's `pull_requests` list is empty when the
+ * head is a fork, so the pull request is found from the head repository, branch
+ * and sha, never from anything the run's artifacts say.
+ */
+import { PipelineError } from '../../../pipeline/errors.js';
+import type { Octokit, Repository } from './github.js';
+
+interface WorkflowRunHead {
+  headSha: string;
+  headBranch: string;
+  headRepository: string;
+  headOwner: string;
+}
+
+function workflowRunHead(payload: Record<string, unknown>): WorkflowRunHead | undefined {
+  const run = payload['workflow_run'] as
+    | {
+        head_sha?: string;
+        head_branch?: string;
+        head_repository?: { full_name?: string; owner?: { login?: string } };
+      }
+    | undefined;
+  if (!run?.head_sha || !run.head_branch || !run.head_repository?.full_name) return undefined;
+  return {
+    headSha: run.head_sha,
+    headBranch: run.head_branch,
+    headRepository: run.head_repository.full_name,
+    headOwner: run.head_repository.owner?.login ?? run.head_repository.full_name.split('/')[0]!,
+  };
+}
+
+export async function pullRequestNumber(
+  octokit: Octokit,
+  repo: Repository,
+  eventName: string,
+  payload: Record<string, unknown>,
+): Promise<number | undefined> {
+  const pr = payload['pull_request'] as { number?: number } | undefined;
+  if (pr?.number) return pr.number;
+  if (eventName !== 'workflow_run') return undefined;
+  const head = workflowRunHead(payload);
+  if (!head)
+    throw new PipelineError(
+      'usage',
+      'the workflow_run event has no head sha, branch or repository to find its pull request by',
+    );
+  const pulls = await octokit.paginate(octokit.rest.pulls.list, {
+    ...repo,
+    state: 'open',
+    head: `${head.headOwner}:${head.headBranch}`,
+    per_page: 100,
+  });
+  const match = pulls.find(
+    (p) => p.head.sha === head.headSha && p.head.repo?.full_name === head.headRepository,
+  );
+  return match?.number;
+}

@@ -1,0 +1,15 @@
+import * as core from '@actions/core';
+import { runAction } from '../../shared/src/run.js';
+import { useBundledWasm } from '../../shared/src/tfjs.js';
+import { readSettings } from './settings.js';
+import { trainAction } from './train.js';
+
+await runAction(async () => {
+  useBundledWasm();
+  const outcome = await trainAction(readSettings());
+  core.setOutput('model-version', outcome.version);
+  core.setOutput('cache-hit', outcome.cacheHit);
+  core.setOutput('trained', outcome.trained);
+  core.setOutput('model-path', outcome.modelPath);
+  core.setOutput('metrics-path', outcome.metricsPath);
+});

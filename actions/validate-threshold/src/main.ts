@@ -1,0 +1,16 @@
+import * as core from '@actions/core';
+import { runAction } from '../../shared/src/run.js';
+import { readSettings } from './settings.js';
+import { validate } from './validate.js';
+
+await runAction(async () => {
+  const { result, reportPath, baselineKey } = await validate(readSettings());
+  const failed = result.gates.filter((g) => !g.passed).map((g) => g.name);
+  core.setOutput('passed', result.passed === true);
+  core.setOutput('failed-gates', JSON.stringify(failed));
+  core.setOutput('report-path', reportPath);
+  core.setOutput('baseline-version', result.baseline?.model_version ?? '');
+  if (baselineKey) core.setOutput('baseline-key', baselineKey);
+  // Each failed gate is annotated on its line already; the status fails the step.
+  return failed.length ? 1 : 0;
+});

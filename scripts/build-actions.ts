@@ -1,0 +1,162 @@
+/**
+ * `npm run build:actions`: bundle each actions/<name>/src/main.ts into
+ * actions/<name>/dist/index.js, so the runner runs it with nothing installed.
+ * Native and WebAssembly parts cannot be inlined: the tfjs .wasm files are copied
+ * beside each bundle that uses them, and DuckDB's native library is shipped once,
+ * compressed, in actions/vendor/duckdb/ (see actions/shared/src/duckdb-binding.ts).
+ * The output depends on nothing but the sources and the lockfile, so a test can
+ * rebuild into a temporary folder and compare.
+ */
+import { build, type Plugin } from 'esbuild';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, constants } from 'node:zlib';
+import { trainingCodeHash } from '../pipeline/package/lineage.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(join(root, 'package.json'));
+
+const WASM_FILES = [
+  'tfjs-backend-wasm.wasm',
+  'tfjs-backend-wasm-simd.wasm',
+  'tfjs-backend-wasm-threaded-simd.wasm',
+];
+
+/**
+ * CommonJS code inside an ESM bundle still calls require() for Node built-ins,
+ * and the tfjs WebAssembly loader reads __dirname.
+ */
+const BANNER = [
+  "import { createRequire as __mlopsCreateRequire } from 'node:module';",
+  "import { fileURLToPath as __mlopsFileURLToPath } from 'node:url';",
+  'const require = __mlopsCreateRequire(import.meta.url);',
+  'const __filename = __mlopsFileURLToPath(import.meta.url);',
+  "const __dirname = __mlopsFileURLToPath(new URL('.', import.meta.url));",
+].join('\n');
+
+export async function actionNames(): Promise<string[]> {
+  const entries = await readdir(join(root, 'actions'), { withFileTypes: true });
+  return entries
+    .filter((e) => e.isDirectory() && existsSync(join(root, 'actions', e.name, 'src', 'main.ts')))
+    .map((e) => e.name)
+    .sort();
+}
+
+const duckdbBinding: Plugin = {
+  name: 'duckdb-binding',
+  setup(b) {
+    b.onResolve({ filter: /^@duckdb\/node-bindings$/ }, () => ({
+      path: join(root, 'actions', 'shared', 'src', 'duckdb-binding.ts'),
+    }));
+  },
+};
+
+/**
+ * The tfjs backends register themselves on import, but their package.json lists
+ * only their browser entry as having side effects: without this the Node entry
+ * would be tree-shaken away and the CPU backend would silently vanish.
+ */
+const tfjsBackendsHaveEffects: Plugin = {
+  name: 'tfjs-backends-have-effects',
+  setup(b) {
+    b.onResolve({ filter: /^@tensorflow\/tfjs-backend-(cpu|wasm)$/ }, (args) => {
+      if (args.pluginData === 'resolved') return undefined;
+      return b
+        .resolve(args.path, {
+          kind: args.kind,
+          resolveDir: args.resolveDir,
+          importer: args.importer,
+          pluginData: 'resolved',
+        })
+        .then((r) => ({ path: r.path, sideEffects: true }));
+    });
+  },
+};
+
+/** Bundle one action into `outDir`; returns the files written, relative to it. */
+export async function buildAction(name: string, outDir: string): Promise<string[]> {
+  await rm(outDir, { recursive: true, force: true });
+  await mkdir(outDir, { recursive: true });
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: [join(root, 'actions', name, 'src', 'main.ts')],
+    outfile: join(outDir, 'index.js'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    minify: true,
+    legalComments: 'none',
+    banner: { js: BANNER },
+    define: { __MLOPS_CODE_HASH__: JSON.stringify(await trainingCodeHash()) },
+    // Optional native backend: loaded from the runner's node_modules if it is ever there.
+    external: ['@tensorflow/tfjs-node'],
+    plugins: [duckdbBinding, tfjsBackendsHaveEffects],
+    metafile: true,
+    logLevel: 'warning',
+  });
+  const files = ['index.js', 'package.json'];
+  await writeFile(join(outDir, 'package.json'), '{ "type": "module" }\n');
+  const inputs = Object.keys(result.metafile.inputs);
+  if (inputs.some((p) => p.includes('tfjs-backend-wasm'))) {
+    const wasmDir = dirname(
+      require.resolve('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm.wasm'),
+    );
+    for (const file of WASM_FILES) {
+      await copyFile(join(wasmDir, file), join(outDir, file));
+      files.push(file);
+    }
+  }
+  return files;
+}
+
+/** DuckDB's native binding, compressed; redone only when the installed one changed. */
+export async function vendorDuckdb(outDir: string): Promise<void> {
+  const pkgDir = dirname(require.resolve('@duckdb/node-bindings-linux-x64/package.json'));
+  const { version } = JSON.parse(await readFile(join(pkgDir, 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  const files: Record<string, { sha256: string; compressed: string }> = {};
+  const sources: Record<string, Buffer> = {};
+  for (const name of ['duckdb.node', 'libduckdb.so']) {
+    sources[name] = await readFile(join(pkgDir, name));
+    files[name] = {
+      sha256: createHash('sha256').update(sources[name]).digest('hex'),
+      compressed: `${name}.br`,
+    };
+  }
+  const manifest = `${JSON.stringify({ version, platform: 'linux-x64', files }, null, 2)}\n`;
+  const manifestPath = join(outDir, 'manifest.json');
+  if (existsSync(manifestPath) && (await readFile(manifestPath, 'utf8')) === manifest) return;
+  await mkdir(outDir, { recursive: true });
+  for (const [name, bytes] of Object.entries(sources)) {
+    const packed = brotliCompressSync(bytes, {
+      params: {
+        [constants.BROTLI_PARAM_QUALITY]: 9,
+        [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
+      },
+    });
+    await writeFile(join(outDir, files[name]!.compressed), packed);
+  }
+  await writeFile(manifestPath, manifest);
+}
+
+export function duckdbManifestPath(): string {
+  return join(root, 'actions', 'vendor', 'duckdb', 'linux-x64', 'manifest.json');
+}
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  const names = only.length ? only : await actionNames();
+  await vendorDuckdb(dirname(duckdbManifestPath()));
+  for (const name of names) {
+    const files = await buildAction(name, join(root, 'actions', name, 'dist'));
+    process.stderr.write(`build    actions/${name}/dist: ${files.join(', ')}\n`);
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();

@@ -1,0 +1,104 @@
+/**
+ * deploy-vm's inputs: the pinned host key is parsed and fingerprinted as
+ * ssh-keygen does, and a key cut short, an unknown key type, a bad host or port
+ * is refused before anything else happens (exit status 2, bad input).
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeRepository } from './helpers/fixture.js';
+import { runAction } from './helpers/run-action.js';
+
+const exec = promisify(execFile);
+
+describe('deploy-vm inputs', () => {
+  let workspace: string;
+  let keys: string;
+  let hostKey: string;
+  let privateKey: string;
+  let fingerprint: string;
+
+  beforeAll(async () => {
+    workspace = await makeRepository();
+    keys = await mkdtemp(join(tmpdir(), 'mlops-keys-'));
+    await exec('ssh-keygen', [
+      '-q',
+      '-t',
+      'ed25519',
+      '-N',
+      '',
+      '-C',
+      'vm',
+      '-f',
+      join(keys, 'host'),
+    ]);
+    await exec('ssh-keygen', [
+      '-q',
+      '-t',
+      'ed25519',
+      '-N',
+      '',
+      '-C',
+      'deploy',
+      '-f',
+      join(keys, 'deploy'),
+    ]);
+    hostKey = (await readFile(join(keys, 'host.pub'), 'utf8')).trim();
+    privateKey = await readFile(join(keys, 'deploy'), 'utf8');
+    fingerprint = (await exec('ssh-keygen', ['-lf', join(keys, 'host.pub')])).stdout.split(' ')[1]!;
+    const train = await runAction('train', { workspace, inputs: { cache: 'false' } });
+    expect(train.code).toBe(0);
+  });
+  afterAll(async () => {
+    for (const dir of [workspace, keys]) if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const deploy = (inputs: Record<string, string>) =>
+    runAction('deploy-vm', {
+      workspace,
+      inputs: {
+        host: '10.0.0.5',
+        'ssh-private-key': privateKey,
+        'host-key': hostKey,
+        'dry-run': 'true',
+        ...inputs,
+      },
+    });
+
+  it('pins the host key with the fingerprint ssh-keygen gives', async () => {
+    // A line of ssh-keyscan output (host first) is accepted as it is.
+    const run = await deploy({
+      'host-key': `vm.example.org ${hostKey}`,
+      user: 'mlops',
+      port: '2222',
+    });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toContain(`mlops@10.0.0.5:2222, host key ssh-ed25519 ${fingerprint}`);
+    expect(run.summary).toContain('planned (dry run, nothing changed)');
+  });
+
+  it.each([
+    [
+      'host-key',
+      'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0Sd',
+      'key data is not a valid key',
+    ],
+    ['host-key', 'ssh-dss AAAAB3NzaC1kc3MAAACBAP', 'expected an SSH public host key'],
+    ['host', 'vm;rm -rf /', 'is not a host name or IP address'],
+    ['port', '70000', 'expected an integer from 1 to 65535'],
+    ['user', 'Root User', 'is not a valid user name'],
+  ])('refuses %s %j', async (input, value, message) => {
+    const run = await deploy({ [input]: value });
+    expect(run.code).toBe(2);
+    expect(run.annotations[0]?.message).toContain(message);
+  });
+
+  it('without dry-run it says the SSH release is not in this build, and fails', async () => {
+    const run = await deploy({ 'dry-run': 'false' });
+    expect(run.code).toBe(2);
+    expect(run.annotations[0]?.message).toContain('has no SSH deployer');
+  });
+});

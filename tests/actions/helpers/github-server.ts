@@ -1,0 +1,209 @@
+/**
+ * A GitHub REST API on 127.0.0.1 for the operations the actions use: who the
+ * token is, pull requests by head, and issue comments. Every request is first
+ * checked against GitHub's OpenAPI description; one that does not match is
+ * answered 422 and recorded, and tests assert there were none. Tokens carry
+ * permissions as GITHUB_TOKEN does: a read-only token cannot comment.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { openApi } from './openapi.js';
+
+export interface TokenInfo {
+  /** null: an installation token (GITHUB_TOKEN), which GET /user refuses. */
+  login: string | null;
+  /** The login its comments are shown under. */
+  actor: string;
+  pullRequestsWrite: boolean;
+}
+
+export interface PullRequest {
+  number: number;
+  headRef: string;
+  headSha: string;
+  /** owner/name of the head repository: a fork's for a fork's pull request. */
+  headRepo: string;
+  state?: 'open' | 'closed';
+}
+
+export interface Comment {
+  id: number;
+  body: string;
+  user: { login: string; id: number; type: string };
+  html_url: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  operationId?: string;
+  body?: unknown;
+}
+
+export interface GitHubServer {
+  url: string;
+  requests: RecordedRequest[];
+  violations: string[];
+  comments(issue: number): Comment[];
+  addComment(issue: number, login: string, body: string): Comment;
+  addPull(pull: PullRequest): void;
+  close(): Promise<void>;
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  if (!chunks.length) return undefined;
+  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+}
+
+export async function startGitHubServer(options: {
+  repo: string;
+  tokens: Record<string, TokenInfo>;
+}): Promise<GitHubServer> {
+  const checker = openApi();
+  const comments = new Map<number, Comment[]>();
+  const pulls: PullRequest[] = [];
+  const requests: RecordedRequest[] = [];
+  const violations: string[] = [];
+  let nextId = 1000;
+  let base = '';
+
+  const makeComment = (issue: number, login: string, body: string): Comment => {
+    const now = new Date().toISOString();
+    const id = nextId++;
+    const c: Comment = {
+      id,
+      body,
+      user: { login, id: login.length * 1000 + 7, type: login.endsWith('[bot]') ? 'Bot' : 'User' },
+      html_url: `https://github.com/${options.repo}/pull/${issue}#issuecomment-${id}`,
+      created_at: now,
+      updated_at: now,
+    };
+    comments.set(issue, [...(comments.get(issue) ?? []), c]);
+    return c;
+  };
+
+  const send = (
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ) => {
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+    res.end(JSON.stringify(body));
+  };
+
+  const page = <T>(res: ServerResponse, url: URL, items: T[]) => {
+    const perPage = Number(url.searchParams.get('per_page') ?? 30);
+    const n = Number(url.searchParams.get('page') ?? 1);
+    const last = Math.max(1, Math.ceil(items.length / perPage));
+    const link = (p: number) => {
+      const u = new URL(url.pathname + url.search, base);
+      u.searchParams.set('page', String(p));
+      return u.href;
+    };
+    const links = n < last ? [`<${link(n + 1)}>; rel="next"`, `<${link(last)}>; rel="last"`] : [];
+    send(
+      res,
+      200,
+      items.slice((n - 1) * perPage, n * perPage),
+      links.length ? { link: links.join(', ') } : {},
+    );
+  };
+
+  const server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', base);
+      let body: unknown;
+      try {
+        body = await readBody(req);
+      } catch {
+        violations.push(`${req.method} ${url.pathname}: body is not JSON`);
+        return send(res, 400, { message: 'Problems parsing JSON' });
+      }
+      const op = checker.check(req.method ?? 'GET', url, body);
+      requests.push({
+        method: req.method ?? 'GET',
+        path: url.pathname + url.search,
+        body,
+        ...('operationId' in op ? { operationId: op.operationId } : {}),
+      });
+      if ('error' in op) {
+        violations.push(op.error);
+        return send(res, 422, { message: op.error });
+      }
+      const auth = /^(?:token|bearer) (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+      const token = auth ? options.tokens[auth] : undefined;
+      if (!token) return send(res, 401, { message: 'Bad credentials' });
+      const [owner, repo] = options.repo.split('/');
+      if (op.params['owner'] && (op.params['owner'] !== owner || op.params['repo'] !== repo))
+        return send(res, 404, { message: 'Not Found' });
+      const forbidden = () => send(res, 403, { message: 'Resource not accessible by integration' });
+      switch (op.operationId) {
+        case 'users/get-authenticated':
+          if (!token.login) return forbidden();
+          return send(res, 200, { login: token.login, id: 1, type: 'User' });
+        case 'pulls/list': {
+          const head = url.searchParams.get('head');
+          const state = url.searchParams.get('state') ?? 'open';
+          const found = pulls.filter(
+            (p) =>
+              (state === 'all' || (p.state ?? 'open') === state) &&
+              (!head || head === `${p.headRepo.split('/')[0]}:${p.headRef}`),
+          );
+          return page(
+            res,
+            url,
+            found.map((p) => ({
+              number: p.number,
+              state: p.state ?? 'open',
+              head: {
+                ref: p.headRef,
+                sha: p.headSha,
+                label: `${p.headRepo.split('/')[0]}:${p.headRef}`,
+                repo: { full_name: p.headRepo },
+              },
+              base: { ref: 'main', repo: { full_name: options.repo } },
+            })),
+          );
+        }
+        case 'issues/list-comments':
+          return page(res, url, comments.get(Number(op.params['issue_number'])) ?? []);
+        case 'issues/create-comment': {
+          if (!token.pullRequestsWrite) return forbidden();
+          const issue = Number(op.params['issue_number']);
+          if (!pulls.some((p) => p.number === issue))
+            return send(res, 404, { message: 'Not Found' });
+          return send(res, 201, makeComment(issue, token.actor, (body as { body: string }).body));
+        }
+        case 'issues/update-comment': {
+          if (!token.pullRequestsWrite) return forbidden();
+          const id = Number(op.params['comment_id']);
+          const c = [...comments.values()].flat().find((x) => x.id === id);
+          if (!c) return send(res, 404, { message: 'Not Found' });
+          if (c.user.login !== token.actor) return forbidden();
+          c.body = (body as { body: string }).body;
+          c.updated_at = new Date().toISOString();
+          return send(res, 200, c);
+        }
+        default:
+          violations.push(`${op.operationId}: valid, but not an operation this server answers`);
+          return send(res, 501, { message: `${op.operationId} is not served here` });
+      }
+    })().catch((error: unknown) => send(res, 500, { message: String(error) }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: base,
+    requests,
+    violations,
+    comments: (issue) => comments.get(issue) ?? [],
+    addComment: makeComment,
+    addPull: (p) => void pulls.push(p),
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

