@@ -94,7 +94,9 @@ export async function buildAction(name: string, outDir: string): Promise<string[
     banner: { js: BANNER },
     define: { __MLOPS_CODE_HASH__: JSON.stringify(await trainingCodeHash()) },
     // Optional native backend: loaded from the runner's node_modules if it is ever there.
-    external: ['@tensorflow/tfjs-node'],
+    // ssh2's native crypto and cpu-features are optional too: ssh2 requires them in a
+    // try/catch and falls back to pure JavaScript, which is what the bundle ships.
+    external: ['@tensorflow/tfjs-node', '*.node'],
     plugins: [duckdbBinding, tfjsBackendsHaveEffects],
     metafile: true,
     logLevel: 'warning',

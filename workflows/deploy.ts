@@ -24,9 +24,11 @@ export const deploy: Workflow = {
         upload('model-${{ steps.train.outputs.model-version }}', ['artifacts/model/', 'reports/'], {
           name: 'Register the model',
         }),
+        { name: 'Stage the server', run: 'bash deploy/stage-server.sh .mlops/server' },
         action('deploy-vm', {
           id: 'deploy',
           with: {
+            server: '.mlops/server',
             host: '${{ secrets.DEPLOY_HOST }}',
             user: '${{ secrets.DEPLOY_USER }}',
             'host-key': '${{ secrets.DEPLOY_HOST_KEY }}',
@@ -39,7 +41,7 @@ export const deploy: Workflow = {
             MODEL_URL: '${{ secrets.MODEL_URL }}',
             RELEASE: '${{ steps.deploy.outputs.release }}',
           },
-          run: 'curl --fail --silent --show-error --retry 5 --retry-connrefused "$MODEL_URL/health" | grep -F "$RELEASE"',
+          run: 'curl --fail --silent --show-error --retry 5 --retry-connrefused "$MODEL_URL/readyz" | grep -F "$RELEASE"',
         },
       ],
     },

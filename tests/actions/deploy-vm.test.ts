@@ -96,9 +96,11 @@ describe('deploy-vm inputs', () => {
     expect(run.annotations[0]?.message).toContain(message);
   });
 
-  it('without dry-run it says the SSH release is not in this build, and fails', async () => {
+  it('without dry-run it needs the server folder, and says so before connecting', async () => {
     const run = await deploy({ 'dry-run': 'false' });
     expect(run.code).toBe(2);
-    expect(run.annotations[0]?.message).toContain('has no SSH deployer');
+    expect(run.annotations[0]?.message).toContain(
+      'input "server": required unless dry-run is true',
+    );
   });
 });

@@ -5,6 +5,12 @@
  * the seam it plugs into, and the plan-only deployer below lets a workflow check
  * its inputs and model without touching a server.
  */
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { deploy } from '../../../pipeline/deploy/deploy.js';
+import { parseHostKeyPins } from '../../../pipeline/deploy/host-key.js';
+import { buildRelease } from '../../../pipeline/deploy/release.js';
+import { DeploySettingsSchema } from '../../../pipeline/deploy/settings.js';
 import { PipelineError } from '../../../pipeline/errors.js';
 import type { HostKey } from './host-key.js';
 import { readModelMetadata } from './model.js';
@@ -18,8 +24,17 @@ export interface DeployRequest {
   hostKey: HostKey;
   /** The model bundle folder to release. */
   modelDir: string;
+  /** The server folder released beside the model. */
+  serverDir?: string;
   /** Release name on the VM: the model version. */
   release: string;
+  base: string;
+  serviceCommand?: string;
+  readyPort: number;
+  readyTimeoutSeconds: number;
+  keep: number;
+  /** Progress lines for the log. */
+  log?: (line: string) => void;
 }
 
 export interface DeployResult {
@@ -47,13 +62,35 @@ export const planOnlyDeployer: Deployer = {
   },
 };
 
-/** The SSH deployer, once pipeline/deploy is part of the build. */
+/** The SSH deploy of pipeline/deploy: upload, switch, reload, readiness, rollback. */
 export const sshDeployer: Deployer = {
   async deployRelease(request) {
-    throw new PipelineError(
-      'deploy',
-      `cannot deploy release ${request.release} to ${request.user}@${request.host}:${request.port}: this build of deploy-vm has no SSH deployer`,
-      { hint: 'Use dry-run: true to check the inputs and the model without deploying.' },
-    );
+    if (!request.serverDir)
+      throw new PipelineError('usage', 'input "server": required unless dry-run is true', {
+        hint: 'Stage the server first (deploy/stage-server.sh .mlops/server) and pass that folder.',
+      });
+    const settings = DeploySettingsSchema.parse({
+      targets: [{ host: request.host, port: request.port, user: request.user }],
+      base: request.base,
+      ...(request.serviceCommand ? { service_command: request.serviceCommand } : {}),
+      readiness: { port: request.readyPort, timeout_ms: request.readyTimeoutSeconds * 1000 },
+      keep: request.keep,
+    });
+    const release = await buildRelease({
+      server: resolve(request.serverDir),
+      model: resolve(request.modelDir),
+      version: request.release,
+    });
+    const result = await deploy({
+      settings,
+      release,
+      credentials: { privateKey: request.privateKey },
+      // The action pins one key for its one host: its fingerprint is the pin.
+      pins: parseHostKeyPins([request.hostKey.fingerprint]),
+      by: `github-actions@${hostname()}`,
+      pid: process.pid,
+      events: { step: (host, text) => request.log?.(`${host}: ${text}`) },
+    });
+    return { release: result.release, deployed: true };
   },
 };

@@ -20,7 +20,14 @@ await runAction(async () => {
     privateKey: settings.privateKey,
     hostKey: settings.hostKey,
     modelDir: settings.modelDir,
+    serverDir: settings.serverDir,
     release,
+    base: settings.base,
+    serviceCommand: settings.serviceCommand,
+    readyPort: settings.readyPort,
+    readyTimeoutSeconds: settings.readyTimeoutSeconds,
+    keep: settings.keep,
+    log: (line) => core.info(line),
   });
   const verb = result.deployed ? 'deployed' : 'planned (dry run, nothing changed)';
   await writeSummary((s) =>

@@ -10,6 +10,13 @@ export interface DeploySettings {
   privateKey: string;
   hostKey: HostKey;
   modelDir: string;
+  /** The server part of the release (a folder staged by deploy/stage-server.sh). */
+  serverDir: string | undefined;
+  base: string;
+  serviceCommand: string | undefined;
+  readyPort: number;
+  readyTimeoutSeconds: number;
+  keep: number;
   dryRun: boolean;
 }
 
@@ -38,6 +45,12 @@ export function readSettings(): DeploySettings {
     privateKey,
     hostKey: parseHostKey(required('host-key')),
     modelDir: text('model', 'artifacts/model'),
+    serverDir: text('server', '') || undefined,
+    base: text('base', '/srv/mlops'),
+    serviceCommand: text('service-command', '') || undefined,
+    readyPort: integer('ready-port', 8080, { min: 1, max: 65_535 })!,
+    readyTimeoutSeconds: integer('ready-timeout', 60, { min: 1, max: 3_600 })!,
+    keep: integer('keep', 5, { min: 2, max: 100 })!,
     dryRun: flag('dry-run', false),
   };
 }
