@@ -164,7 +164,7 @@ describe('mlops.schema.json', () => {
   it('lists every top-level key of mlops.yaml for editors', () => {
     const schema = configJsonSchema() as { properties: Record<string, unknown> };
     expect(Object.keys(schema.properties).sort()).toEqual(
-      ['data', 'gates', 'model', 'name', 'search', 'split'].sort(),
+      ['bench', 'data', 'gates', 'model', 'name', 'search', 'split'].sort(),
     );
   });
 });
