@@ -1,7 +1,7 @@
 /** reports/bench.json: what one benchmark run measured, and the baseline of the next. */
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { PipelineError } from '../errors.js';
+import { BaselineSchema, type Baseline } from '../report/metrics-file.js';
+import { readJsonWith } from '../util/json-file.js';
 import { BenchGateResultSchema } from './gate.js';
 import { LatencySchema } from './stats.js';
 
@@ -48,51 +48,20 @@ export const BenchFileSchema = z.object({
 
 export type BenchFile = z.infer<typeof BenchFileSchema>;
 
-/** A baseline is any earlier bench.json; what matters is `metrics`. */
-export const BenchBaselineSchema = z.looseObject({
-  model_version: z.string().optional(),
-  metrics: z.record(z.string(), z.number()),
-});
+/** A baseline is any earlier bench.json; what matters is `metrics`, as for metrics.json. */
+export const BenchBaselineSchema = BaselineSchema;
 
-export type BenchBaseline = z.infer<typeof BenchBaselineSchema>;
+export type BenchBaseline = Baseline;
 
-async function readJson(path: string, what: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new PipelineError(
-      'input',
-      `${path}: cannot read the ${what} (${(error as NodeJS.ErrnoException).code})`,
-    );
-  }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new PipelineError('input', `${path}: the ${what} is not valid JSON`);
-  }
+export function readBenchFile(path: string): Promise<BenchFile> {
+  return readJsonWith(path, 'benchmark file', BenchFileSchema, 'Write it with `mlops bench`.');
 }
 
-function parsed<T>(path: string, result: z.ZodSafeParseResult<T>, hint: string): T {
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  throw new PipelineError('input', `${path}: ${issue.path.join('.') || 'file'}: ${issue.message}`, {
-    hint,
-  });
-}
-
-export async function readBenchFile(path: string): Promise<BenchFile> {
-  return parsed(
+export function readBenchBaseline(path: string): Promise<BenchBaseline> {
+  return readJsonWith(
     path,
-    BenchFileSchema.safeParse(await readJson(path, 'benchmark file')),
-    'Write it with `mlops bench`.',
-  );
-}
-
-export async function readBenchBaseline(path: string): Promise<BenchBaseline> {
-  return parsed(
-    path,
-    BenchBaselineSchema.safeParse(await readJson(path, 'benchmark baseline')),
+    'benchmark baseline',
+    BenchBaselineSchema,
     'A benchmark baseline is the bench.json of an earlier `mlops bench` run.',
   );
 }

@@ -1,8 +1,7 @@
 /** reports/metrics.json: the machine-readable result of a run, and the baseline of the next. */
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { PipelineError } from '../errors.js';
 import { GateResultSchema } from '../gate/gate.js';
+import { readJsonWith } from '../util/json-file.js';
 
 export const MetricsFileSchema = z.object({
   model_version: z.string(),
@@ -32,45 +31,20 @@ export const BaselineSchema = z.looseObject({
 
 export type Baseline = z.infer<typeof BaselineSchema>;
 
-async function readJsonFile(path: string, what: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new PipelineError(
-      'input',
-      `${path}: cannot read the ${what} (${(error as NodeJS.ErrnoException).code})`,
-    );
-  }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new PipelineError('input', `${path}: the ${what} is not valid JSON`);
-  }
+export function readMetricsFile(path: string): Promise<MetricsFile> {
+  return readJsonWith(
+    path,
+    'metrics file',
+    MetricsFileSchema,
+    'Write it with `mlops evaluate` (or `mlops run`).',
+  );
 }
 
-export async function readMetricsFile(path: string): Promise<MetricsFile> {
-  const parsed = MetricsFileSchema.safeParse(await readJsonFile(path, 'metrics file'));
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new PipelineError('input', `${path}: ${issue.path.join('.')}: ${issue.message}`, {
-      hint: 'Write it with `mlops evaluate` (or `mlops run`).',
-    });
-  }
-  return parsed.data;
-}
-
-export async function readBaseline(path: string): Promise<Baseline> {
-  const parsed = BaselineSchema.safeParse(await readJsonFile(path, 'baseline'));
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new PipelineError(
-      'input',
-      `${path}: ${issue.path.join('.') || 'baseline'}: ${issue.message}`,
-      {
-        hint: 'A baseline is the metrics.json of the production model: {"metrics": {"accuracy": 0.97, …}}.',
-      },
-    );
-  }
-  return parsed.data;
+export function readBaseline(path: string): Promise<Baseline> {
+  return readJsonWith(
+    path,
+    'baseline',
+    BaselineSchema,
+    'A baseline is the metrics.json of the production model: {"metrics": {"accuracy": 0.97, …}}.',
+  );
 }
