@@ -29,7 +29,7 @@ function alive(pid: number): boolean {
 /** The server part of a release, and how the VM's service manager starts it. */
 export interface ReleaseServer {
   dir: string;
-  /** Run from the VM's release root with $MLOPS_BASE and $PORT set. */
+  /** The command the VM's service manager runs, with $MLOPS_BASE and $PORT set. */
   start: string;
 }
 
