@@ -5,12 +5,22 @@
  * half-swapped model or hold the old network across the swap; the old one is
  * disposed right after it.
  */
+import { realpath } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import { loadBundle, type ModelBundle } from '../package/bundle.js';
 import { predictRows } from '../predict/predict.js';
 
 export interface LoadedModel {
   bundle: ModelBundle;
   version: string;
+  /** The folder it was loaded from, symlinks resolved. */
+  dir: string;
+  /**
+   * The name of the folder holding that one. Under a deploy's layout
+   * (`current -> releases/<release>`, model in `<release>/model`) it is the
+   * release, which tells two releases of the same model apart.
+   */
+  release: string;
   loadedAt: Date;
 }
 
@@ -33,6 +43,15 @@ function warmUp(bundle: ModelBundle): void {
     throw new Error(`the model rejects its own example row: ${outcome.errors[0]!.message}`);
 }
 
+/** `dir` with symlinks resolved; as given when it does not exist, so the load names what is missing. */
+async function resolveLinks(dir: string): Promise<string> {
+  try {
+    return await realpath(dir);
+  } catch {
+    return dir;
+  }
+}
+
 export class ModelSlot {
   private model: LoadedModel | undefined;
   private lastError: string | undefined;
@@ -50,8 +69,9 @@ export class ModelSlot {
   }
 
   /**
-   * Load the bundle in `dir` again (it may be a symlink switched to a new
-   * release) and swap it in. A bundle that fails to load leaves the current
+   * Load the bundle in `dir` again and swap it in. Symlinks in `dir` are
+   * resolved once, when the reload starts, so a deploy that switches `current`
+   * is followed, and every file comes from the one release it pointed to then. A bundle that fails to load leaves the current
    * model serving. Reloads are serialised: one started during another waits.
    */
   reload(): Promise<ReloadResult> {
@@ -62,15 +82,23 @@ export class ModelSlot {
   private async load(): Promise<ReloadResult> {
     const previous = this.model;
     let bundle: ModelBundle;
+    let dir: string;
     try {
-      bundle = await loadBundle(this.dir);
+      dir = await resolveLinks(this.dir);
+      bundle = await loadBundle(dir);
       warmUp(bundle);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (!previous) this.lastError = message;
       return { ok: false, error: message, version: previous?.version ?? null };
     }
-    this.model = { bundle, version: bundle.metadata.model_version, loadedAt: new Date() };
+    this.model = {
+      bundle,
+      version: bundle.metadata.model_version,
+      dir,
+      release: basename(dirname(dir)),
+      loadedAt: new Date(),
+    };
     this.lastError = undefined;
     previous?.bundle.network.dispose();
     return { ok: true, version: this.model.version, previous: previous?.version ?? null };

@@ -12,6 +12,7 @@ import {
   ModelResponse,
   PredictResponse,
   predictBody,
+  ReadyResponse,
   ReloadResponse,
   StatusResponse,
 } from './schemas.js';
@@ -138,17 +139,24 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
     {
       schema: {
         summary: 'A model is loaded and predictions can be served',
-        response: { 200: StatusResponse, ...errors },
+        response: { 200: ReadyResponse, ...errors },
       },
     },
-    (request, reply) =>
-      slot.current
-        ? reply.send({ status: 'ready', ...envelope(request) })
+    (request, reply) => {
+      // One read of the slot, so the release and the version belong to the same model.
+      const model = slot.current;
+      return model
+        ? reply.send({
+            status: 'ready',
+            release: model.release,
+            ...envelope(request, model.version),
+          })
         : sendError(request, reply, {
             status: 503,
             code: 'not_ready',
             message: `no model loaded${slot.error ? `: ${slot.error}` : ''}`,
-          }),
+          });
+    },
   );
 
   app.get(

@@ -119,6 +119,20 @@ export const StatusResponse = {
   required: ['status', ...envelopeKeys],
 } as const;
 
+export const ReadyResponse = {
+  type: 'object',
+  properties: {
+    status: { type: 'string' },
+    release: {
+      type: 'string',
+      description:
+        'The folder holding the model folder, symlinks resolved: under a deploy, the release being served.',
+    },
+    ...envelope,
+  },
+  required: ['status', 'release', ...envelopeKeys],
+} as const;
+
 export const ModelResponse = {
   type: 'object',
   properties: {

@@ -4,9 +4,16 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { PENGUIN } from '../serve/fixtures.js';
 import { trainModels } from './helpers/models.js';
 import { startSshd, strayHostKey, type Sshd } from './helpers/sshd.js';
-import { createVm, RELEASE_SERVER, type Vm } from './helpers/vm.js';
+import {
+  createVm,
+  realServer,
+  STAND_IN_SERVER,
+  type ReleaseServer,
+  type Vm,
+} from './helpers/vm.js';
 
 const root = resolve(import.meta.dirname, '../..');
 let sshd: Sshd;
@@ -40,7 +47,7 @@ function mlops(args: string[], env: Record<string, string>) {
   });
 }
 
-function deployArgs(vm: Vm): string[] {
+function deployArgs(vm: Vm, server: ReleaseServer = STAND_IN_SERVER): string[] {
   return [
     'deploy',
     '--host',
@@ -48,7 +55,7 @@ function deployArgs(vm: Vm): string[] {
     '--base',
     vm.base,
     '--server',
-    RELEASE_SERVER,
+    server.dir,
     '--model',
     model,
     '--service-command',
@@ -56,15 +63,16 @@ function deployArgs(vm: Vm): string[] {
     '--ready-port',
     String(vm.servicePort),
     '--ready-timeout',
-    '10',
+    '30',
   ];
 }
 
 describe('mlops deploy', () => {
-  it('deploys with the key and the host key pin taken from the environment', async () => {
-    const vm = await createVm();
+  it('deploys mlops serve with the key and the host key pin taken from the environment', async () => {
+    const server = await realServer();
+    const vm = await createVm(server);
     vms.push(vm);
-    const { code, stderr } = await mlops(deployArgs(vm), {
+    const { code, stderr } = await mlops(deployArgs(vm, server), {
       MLOPS_SSH_KEY: sshd.privateKey,
       MLOPS_SSH_HOST_KEY: sshd.fingerprint,
     });
@@ -72,7 +80,20 @@ describe('mlops deploy', () => {
     expect(stderr).toContain(`is live on root@127.0.0.1:${sshd.port}`);
     expect(stderr).not.toContain('PRIVATE KEY');
     expect(code).toBe(0);
-    expect(await vm.current()).toMatch(/^releases\/\w+$/);
+    const release = /^releases\/(\w+)$/.exec((await vm.current()) ?? '')?.[1];
+    expect(release).toBeDefined();
+    // The staged project is what answers, with the token the VM gave it.
+    const answer = await fetch(`http://127.0.0.1:${vm.servicePort}/v1/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${vm.token}` },
+      body: JSON.stringify(PENGUIN),
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('x-api-version')).toBeTruthy();
+    const ready = (await (await fetch(`http://127.0.0.1:${vm.servicePort}/readyz`)).json()) as {
+      release: string;
+    };
+    expect(ready.release).toBe(release);
   });
 
   it('exits 2 naming the host when its key is not the pinned one, uploading nothing', async () => {

@@ -24,7 +24,7 @@ import type { DeploySettingsInput } from '../../pipeline/deploy/settings.js';
 import { PipelineError } from '../../pipeline/errors.js';
 import { trainModels } from './helpers/models.js';
 import { startSshd, type Sshd } from './helpers/sshd.js';
-import { createVm, pinsFor, RELEASE_SERVER, settingsFor, type Vm } from './helpers/vm.js';
+import { createVm, pinsFor, settingsFor, STAND_IN_SERVER, type Vm } from './helpers/vm.js';
 
 let sshd: Sshd;
 let scratch: string;
@@ -38,8 +38,8 @@ beforeAll(async () => {
   sshd = await startSshd();
   scratch = await mkdtemp(join(tmpdir(), 'mlops-fleet-test-'));
   models = await trainModels(scratch, [['model.epochs=3'], ['model.epochs=4']]);
-  v1 = await buildRelease({ server: RELEASE_SERVER, model: models[0]! });
-  v2 = await buildRelease({ server: RELEASE_SERVER, model: models[1]! });
+  v1 = await buildRelease({ server: STAND_IN_SERVER.dir, model: models[0]! });
+  v2 = await buildRelease({ server: STAND_IN_SERVER.dir, model: models[1]! });
 });
 
 afterEach(async () => {
@@ -127,7 +127,7 @@ describe('keeping the last releases', () => {
     const names = ['r1', 'r2', 'r3', 'r4'];
     const releases = await Promise.all(
       names.map((name, i) =>
-        buildRelease({ server: RELEASE_SERVER, model: models[i % 2]!, version: name }),
+        buildRelease({ server: STAND_IN_SERVER.dir, model: models[i % 2]!, version: name }),
       ),
     );
     await mkdir(join(vm.base, 'releases', '.r0.0badf00d.partial'), { recursive: true });
@@ -146,11 +146,11 @@ describe('the service command', () => {
   it('is told whether the server changed, so it can restart rather than reload', async () => {
     const vm = await newVm();
     const patched = join(scratch, 'server-patched');
-    await cp(RELEASE_SERVER, patched, { recursive: true });
+    await cp(STAND_IN_SERVER.dir, patched, { recursive: true });
     await writeFile(join(patched, 'NOTICE'), 'a change to the server, not the model\n');
     const releases = [
-      await buildRelease({ server: RELEASE_SERVER, model: models[0]!, version: 's1' }),
-      await buildRelease({ server: RELEASE_SERVER, model: models[1]!, version: 's2' }),
+      await buildRelease({ server: STAND_IN_SERVER.dir, model: models[0]!, version: 's1' }),
+      await buildRelease({ server: STAND_IN_SERVER.dir, model: models[1]!, version: 's2' }),
       await buildRelease({ server: patched, model: models[1]!, version: 's3' }),
     ];
     const log = join(vm.base, 'service.log');

@@ -1,6 +1,6 @@
 /** `mlops serve` as a process: the token from the environment, SIGHUP reloads, SIGTERM stops cleanly. */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, stat, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -78,6 +78,72 @@ it('serves with the token from MLOPS_API_TOKEN, reloads on SIGHUP and stops on S
     expect(server.stderr()).toContain('SIGTERM: finishing requests in flight');
   } finally {
     if (server.child.exitCode === null) server.child.kill('SIGKILL');
+  }
+});
+
+it('follows `current` on SIGHUP as a deploy lays it out, naming the release in /readyz; a release that does not load leaves the old one serving and ready', async () => {
+  // <base>/releases/<release>/model, with <base>/current -> releases/<release>.
+  const base = join(tmp, 'srv');
+  const release = async (name: string, model: string) => {
+    await mkdir(join(base, 'releases', name), { recursive: true });
+    await cp(model, join(base, 'releases', name, 'model'), { recursive: true });
+  };
+  await release('r1', a.modelDir);
+  await release('r2', b.modelDir);
+  // Same model as r1, but its weights were cut short, as by a broken upload.
+  await release('r3-broken', a.modelDir);
+  const weights = join(base, 'releases', 'r3-broken', 'model', 'weights.bin');
+  await truncate(weights, Math.floor((await stat(weights)).size / 2));
+  const current = join(base, 'current');
+  await switchLink(current, 'releases/r1');
+
+  const server = mlops(
+    ['serve', '--model', join(current, 'model'), '--port', '0', '--log-level', 'warn'],
+    { MLOPS_API_TOKEN: '' },
+  );
+  try {
+    const [, url] = await server.waitFor(/ on (http:\/\/127\.0\.0\.1:\d+)/);
+    const ready = async () => {
+      const res = await fetch(`${url}/readyz`);
+      return { http: res.status, ...((await res.json()) as object) };
+    };
+    const predicted = async () => {
+      const res = await fetch(`${url}/v1/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(PENGUIN),
+      });
+      return {
+        status: res.status,
+        version: ((await res.json()) as { model_version: string }).model_version,
+      };
+    };
+    expect(await ready()).toMatchObject({ http: 200, release: 'r1', model_version: a.version });
+
+    await switchLink(current, 'releases/r2');
+    server.child.kill('SIGHUP');
+    await server.waitFor(new RegExp(`reloaded: model ${b.version} \\(was ${a.version}\\)`));
+    expect(await ready()).toMatchObject({ http: 200, release: 'r2', model_version: b.version });
+    expect(await predicted()).toEqual({ status: 200, version: b.version });
+
+    await switchLink(current, 'releases/r3-broken');
+    server.child.kill('SIGHUP');
+    await server.waitFor(
+      new RegExp(
+        `reload failed, still serving ${b.version}: \\S*releases/r3-broken/model/model\\.json: cannot load`,
+      ),
+    );
+    expect(await ready()).toMatchObject({ http: 200, release: 'r2', model_version: b.version });
+    expect(await predicted()).toEqual({ status: 200, version: b.version });
+
+    // Switched back, as a deploy's rollback does: the same release loads again.
+    await switchLink(current, 'releases/r2');
+    server.child.kill('SIGHUP');
+    await server.waitFor(new RegExp(`reloaded: model ${b.version} \\(was ${b.version}\\)`));
+    expect(await ready()).toMatchObject({ http: 200, release: 'r2', model_version: b.version });
+  } finally {
+    server.child.kill('SIGTERM');
+    await server.exit;
   }
 });
 

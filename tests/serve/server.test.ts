@@ -1,8 +1,8 @@
 import autocannon from 'autocannon';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pkg from '../../package.json' with { type: 'json' };
 import { createPredictionServer, type PredictionServer } from '../../pipeline/serve/server.js';
@@ -210,6 +210,12 @@ describe('operations', () => {
     expect(await health.json()).toMatchObject({ status: 'ok', model_version: a.version });
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
+    // The folder holding the model folder, links resolved: a deploy's release.
+    expect(await ready.json()).toMatchObject({
+      status: 'ready',
+      model_version: a.version,
+      release: basename(dirname(await realpath(a.modelDir))),
+    });
     const model = (await (await fetch(`${base}/v1/model`)).json()) as Json;
     expect(model.classes).toEqual(['Adelie', 'Chinstrap', 'Gentoo']);
     expect(model.features).toContainEqual({
@@ -330,6 +336,9 @@ describe('operations', () => {
       new RegExp(`still serving ${current}`),
     );
     expect((await post(PENGUIN)).status).toBe(200);
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ model_version: current });
     expect((await fetch(`${base}/admin/reload`, { method: 'POST' })).status).toBe(401);
   });
 });

@@ -1,6 +1,7 @@
 /**
- * Predictions sent the whole time a deploy runs (autocannon), bounded in time,
- * with every response's model version tallied in the order they came.
+ * Predictions sent the whole time a deploy runs (autocannon): a penguin row to
+ * POST /v1/predict with the bearer token, bounded in time, with every answer's
+ * model version tallied in the order they came.
  */
 import autocannon from 'autocannon';
 
@@ -28,7 +29,7 @@ const ROW = {
   Sex: 'FEMALE',
 };
 
-export function startLoad(port: number, maxSeconds = 60): Load {
+export function startLoad(target: { servicePort: number; token: string }, maxSeconds = 90): Load {
   const versions: string[] = [];
   const waiters: {
     version: string;
@@ -44,7 +45,7 @@ export function startLoad(port: number, maxSeconds = 60): Load {
   });
   const instance = autocannon(
     {
-      url: `http://127.0.0.1:${port}`,
+      url: `http://127.0.0.1:${target.servicePort}`,
       connections: 4,
       // A steady stream rather than a flood: two shared cores also run sshd and the deploy.
       overallRate: 200,
@@ -54,8 +55,11 @@ export function startLoad(port: number, maxSeconds = 60): Load {
         {
           method: 'POST',
           path: '/v1/predict',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify([ROW]),
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${target.token}`,
+          },
+          body: JSON.stringify(ROW),
           onResponse: (status: number, body: string) => {
             if (status < 200 || status >= 300) return;
             versions.push((JSON.parse(body) as { model_version: string }).model_version);
