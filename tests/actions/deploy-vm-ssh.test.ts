@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSshd, strayHostKey, type Sshd } from '../deploy/helpers/sshd.js';
-import { createVm, RELEASE_SERVER, type Vm } from '../deploy/helpers/vm.js';
+import { createVm, STAND_IN_SERVER, type Vm } from '../deploy/helpers/vm.js';
 import { makeRepository } from './helpers/fixture.js';
 import { runAction, type ActionRun } from './helpers/run-action.js';
 
@@ -41,7 +41,7 @@ async function deployTo(vm: Vm, hostKey: string): Promise<ActionRun> {
       user: 'root',
       'ssh-private-key': sshd.privateKey,
       'host-key': hostKey,
-      server: RELEASE_SERVER,
+      server: STAND_IN_SERVER.dir,
       base: vm.base,
       'service-command': vm.serviceCommand,
       'ready-port': String(vm.servicePort),
