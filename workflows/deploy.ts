@@ -1,8 +1,23 @@
 /**
  * deploy.yml: a merge to main gates the model, registers it, deploys it to the
  * VM and smoke-tests it. Deploys queue and are never cancelled halfway.
+ *
+ * With a model registry configured (the MLOPS_REGISTRY secret, a gs:// URL, and
+ * GCP_SA_KEY), the model this commit would train is first looked up there by its
+ * content hash and, when found, deployed without training; the deployed model is
+ * then registered and promoted to production. Without one, training is seeded, so
+ * the same content hash gives the reviewed model weight for weight.
  */
-import { action, checkout, upload } from './steps.js';
+
+/** Steps that use the registry run only when it is configured. */
+const REGISTRY_ENV = {
+  MLOPS_REGISTRY: '${{ secrets.MLOPS_REGISTRY }}',
+  GCP_SA_KEY: '${{ secrets.GCP_SA_KEY }}',
+};
+const WITH_REGISTRY = "env.MLOPS_REGISTRY != ''";
+const CREDENTIALS =
+  'if [ -n "$GCP_SA_KEY" ]; then umask 077; printf %s "$GCP_SA_KEY" > "$RUNNER_TEMP/gcp.json"; export GOOGLE_APPLICATION_CREDENTIALS="$RUNNER_TEMP/gcp.json"; fi';
+import { action, checkout, install, setupNode, upload } from './steps.js';
 import type { Workflow } from './types.js';
 
 export const deploy: Workflow = {
@@ -16,14 +31,28 @@ export const deploy: Workflow = {
       // Secrets of the production environment; its protection rules can require a reviewer.
       environment: 'production',
       'timeout-minutes': 30,
+      env: REGISTRY_ENV,
       steps: [
         checkout,
+        setupNode,
+        install,
+        {
+          name: 'Fetch the reviewed model from the registry',
+          if: WITH_REGISTRY,
+          run: `${CREDENTIALS}\nnpx mlops registry fetch`,
+        },
         action('train', { id: 'train' }),
         // On main the baseline is saved once every gate passes: the next PRs compare with it.
         action('validate-threshold', { with: { 'save-baseline': true } }),
         upload('model-${{ steps.train.outputs.model-version }}', ['artifacts/model/', 'reports/'], {
           name: 'Register the model',
         }),
+        {
+          name: 'Register the model and promote it to production',
+          if: WITH_REGISTRY,
+          env: { VERSION: '${{ steps.train.outputs.model-version }}' },
+          run: `${CREDENTIALS}\nnpx mlops registry register\nnpx mlops registry promote "$VERSION" production`,
+        },
         { name: 'Stage the server', run: 'bash deploy/stage-server.sh .mlops/server' },
         action('deploy-vm', {
           id: 'deploy',
