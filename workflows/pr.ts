@@ -64,7 +64,7 @@ export const pr: Workflow = {
         // The artifact's root is reports/, the folder its files share.
         download('gates', 'reports'),
         action('benchmark'),
-        upload(REPORT_ARTIFACT, ['reports/report.md', 'reports/benchmark.json']),
+        upload(REPORT_ARTIFACT, ['reports/report.md', 'reports/bench.json']),
       ],
     },
   },

@@ -26,24 +26,40 @@ describe('the benchmark action', () => {
 
   it('measures the model and adds one Benchmark section after the gates', async () => {
     for (let i = 0; i < 2; i++) {
-      const run = await runAction('benchmark', { workspace, inputs: { requests: '50' } });
+      const run = await runAction('benchmark', {
+        workspace,
+        inputs: { set: 'bench.iterations=50\nbench.warmup=5' },
+      });
       expect(run.code, run.stdout + run.stderr).toBe(0);
+      expect(run.outputs['passed']).toBe('true');
     }
-    const bench = JSON.parse(await readFile(join(workspace, 'reports', 'benchmark.json'), 'utf8'));
-    expect(bench.requests).toBe(50);
-    expect(bench.latency_ms.p50).toBeGreaterThan(0);
-    expect(bench.latency_ms.p50).toBeLessThanOrEqual(bench.latency_ms.p95);
-    expect(bench.latency_ms.p95).toBeLessThanOrEqual(bench.latency_ms.p99);
+    const bench = JSON.parse(await readFile(join(workspace, 'reports', 'bench.json'), 'utf8'));
+    const latency = bench.in_process.single.latency;
+    expect(latency.samples).toBe(50);
+    expect(latency.p50_ms).toBeGreaterThan(0);
+    expect(latency.p50_ms).toBeLessThanOrEqual(latency.p95_ms);
+    expect(latency.p95_ms).toBeLessThanOrEqual(latency.p99_ms);
     const sizes = await Promise.all(
       BUNDLE_FILES.map((f) => stat(join(workspace, 'artifacts', 'model', f))),
     );
-    expect(bench.model_bytes).toBe(sizes.reduce((sum, s) => sum + s.size, 0));
+    expect(bench.model_size_bytes).toBe(sizes.reduce((sum, s) => sum + s.size, 0));
 
     const report = await readFile(join(workspace, 'reports', 'report.md'), 'utf8');
     expect(report.match(/### Benchmark/g)).toHaveLength(1);
     expect(report.indexOf('### Gates')).toBeLessThan(report.indexOf('### Benchmark'));
     expect(report.indexOf('### Benchmark')).toBeLessThan(report.indexOf('### Learning curve'));
-    expect(report).toContain(`${(bench.model_bytes / 1024).toFixed(1)} KiB`);
+  });
+
+  it('fails the step, naming the gate, when a benchmark gate of mlops.yaml is broken', async () => {
+    const run = await runAction('benchmark', {
+      workspace,
+      inputs: { set: 'bench.iterations=20\nbench.gates.model_size_kb.max=0.001' },
+    });
+    expect(run.code).toBe(1);
+    expect(run.outputs['passed']).toBe('false');
+    expect(run.annotations.map((a) => a.message).join('\n')).toContain('model_size_kb');
+    const report = await readFile(join(workspace, 'reports', 'report.md'), 'utf8');
+    expect(report).toContain('model_size_kb');
   });
 
   it('refuses a model trained on other data or config', async () => {

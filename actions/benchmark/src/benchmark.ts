@@ -1,45 +1,44 @@
 /**
- * Time the model the train job left in artifacts/model on the test split's
- * rows, write reports/benchmark.json, and add the section to the report.
+ * The benchmark stage of pipeline/bench on the model the train job left in
+ * artifacts/model: reports/bench.json, gated by `bench.gates` of mlops.yaml, and
+ * its section added to the report.
  */
 import * as core from '@actions/core';
-import { join, resolve } from 'node:path';
-import { takeRows } from '../../../pipeline/data/table.js';
+import { resolve } from 'node:path';
+import { readBenchBaseline } from '../../../pipeline/bench/bench-file.js';
+import { benchSection } from '../../../pipeline/bench/section.js';
+import { benchPath, benchStage } from '../../../pipeline/bench/stage.js';
+import type { BenchFile } from '../../../pipeline/bench/bench-file.js';
 import { openRun } from '../../../pipeline/run/context.js';
 import { loadCurrentBundle } from '../../../pipeline/run/stages.js';
 import { initBackend } from '../../../pipeline/train/backend.js';
-import { writeFileAtomic } from '../../../pipeline/util/files.js';
 import { writeSummary } from '../../shared/src/summary.js';
-import { measure, rowObjects, type BenchmarkResult } from './measure.js';
-import { addToReport, benchmarkMarkdown } from './section.js';
+import { addToReport } from './section.js';
 import type { BenchmarkSettings } from './settings.js';
 
 export async function benchmark(
   settings: BenchmarkSettings,
-): Promise<{ result: BenchmarkResult; jsonPath: string }> {
+): Promise<{ result: BenchFile; jsonPath: string }> {
+  const baseline = settings.baseline
+    ? { path: settings.baseline, data: await readBenchBaseline(settings.baseline) }
+    : undefined;
   const ctx = await openRun(settings.config, settings.overrides);
   const bundle = await loadCurrentBundle(ctx, settings.backend);
-  const rows = rowObjects(
-    takeRows(ctx.dataset.table, ctx.split.test),
-    ctx.loaded.config.data.features,
-  );
-  const result = await measure(
+  const result = await benchStage({
+    loaded: ctx.loaded,
+    paths: ctx.paths,
     bundle,
-    rows,
-    settings.requests,
-    ctx.paths.model,
-    await initBackend(),
-  );
+    modelDir: ctx.paths.model,
+    backend: await initBackend(settings.backend),
+    baseline,
+  });
   bundle.network.dispose();
-
-  const jsonPath = join(ctx.paths.reports, 'benchmark.json');
-  await writeFileAtomic(jsonPath, `${JSON.stringify(result, null, 2)}\n`);
-  const section = benchmarkMarkdown(result);
-  await addToReport(resolve(settings.report), section);
-  const { p50, p95, p99 } = result.latency_ms;
+  const section = benchSection(result, baseline?.data);
+  await addToReport(resolve(settings.report), `### ${section.title}\n\n${section.markdown}`);
+  const { p50_ms, p95_ms, p99_ms } = result.in_process.single.latency;
   core.info(
-    `latency p50 ${p50.toFixed(3)} ms, p95 ${p95.toFixed(3)} ms, p99 ${p99.toFixed(3)} ms; model ${result.model_bytes} bytes`,
+    `latency p50 ${p50_ms.toFixed(3)} ms, p95 ${p95_ms.toFixed(3)} ms, p99 ${p99_ms.toFixed(3)} ms; model ${result.model_size_bytes} bytes`,
   );
-  await writeSummary((s) => s.addRaw(section, true));
-  return { result, jsonPath };
+  await writeSummary((s) => s.addHeading(section.title, 3).addRaw(section.markdown, true));
+  return { result, jsonPath: benchPath(ctx.paths) };
 }

@@ -1,13 +1,13 @@
 import { PipelineError } from '../../../pipeline/errors.js';
 import { BACKENDS, type BackendName } from '../../../pipeline/train/backend.js';
-import { integer, lines, text } from '../../shared/src/inputs.js';
+import { lines, text } from '../../shared/src/inputs.js';
 
 export interface BenchmarkSettings {
   config: string;
   overrides: string[];
   backend?: BackendName;
-  /** Single-row predictions timed, after as many warm-up calls as a tenth of them. */
-  requests: number;
+  /** bench.json of the production model, for changes and change gates. */
+  baseline: string | undefined;
   /** The report the Benchmark section is added to. */
   report: string;
 }
@@ -23,7 +23,7 @@ export function readSettings(): BenchmarkSettings {
     config: text('config', 'mlops.yaml'),
     overrides: lines('set'),
     backend: (backend || undefined) as BackendName | undefined,
-    requests: integer('requests', 300, { min: 10, max: 100_000 })!,
+    baseline: text('baseline') || undefined,
     report: text('report', 'reports/report.md'),
   };
 }

@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { resolve } from 'node:path';
 import { readBenchBaseline } from '../../bench/bench-file.js';
 import { benchSection, fmtMeasure } from '../../bench/section.js';
-import { benchPath, benchStage } from '../../bench/stage.js';
+import { benchPath, benchStage, failOnBenchGates } from '../../bench/stage.js';
 import { loadConfig } from '../../config/load.js';
 import { PipelineError } from '../../errors.js';
 import { loadBundle } from '../../package/bundle.js';
@@ -67,12 +67,6 @@ export function registerBenchCommand(program: Command): void {
         if (!g.passed)
           say('gate', `❌ ${g.name} (value ${fmtMeasure(g.value)}, bound ${fmtMeasure(g.bound)})`);
       say('bench', show(benchPath(paths)));
-      if (result.passed === false) {
-        const failed = result.gates.filter((g) => !g.passed).map((g) => g.name);
-        throw new PipelineError(
-          'gate',
-          `${failed.length} benchmark gate${failed.length === 1 ? '' : 's'} failed: ${failed.join('; ')}`,
-        );
-      }
+      failOnBenchGates(result);
     });
 }
