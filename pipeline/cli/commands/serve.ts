@@ -34,6 +34,13 @@ const integer =
     return n;
   };
 
+const LISTEN_HINTS: Record<string, string> = {
+  EADDRINUSE: 'Another process holds that port; pick another with --port (0: any free one).',
+  EADDRNOTAVAIL: 'Give --host an address of this machine (127.0.0.1, or 0.0.0.0 for all).',
+  ENOTFOUND: 'Give --host an address of this machine (127.0.0.1, or 0.0.0.0 for all).',
+  EACCES: 'Ports below 1024 need privileges; use a higher --port behind a proxy.',
+};
+
 async function readToken(file: string | undefined): Promise<string | undefined> {
   if (!file) return process.env.MLOPS_API_TOKEN || undefined;
   let text: string;
@@ -96,7 +103,17 @@ export function registerServeCommand(program: Command): void {
         logger: { level: opts.logLevel },
       });
       const backend = await initBackend(opts.backend);
-      const address = await server.listen(opts.host, opts.port);
+      const address = await server
+        .listen(opts.host, opts.port)
+        .catch(async (error: NodeJS.ErrnoException) => {
+          // A port in use or an address not on this machine is the user's to fix.
+          await server.close();
+          throw new PipelineError(
+            'usage',
+            `cannot listen on ${opts.host}:${opts.port} (${error.code ?? error.message})`,
+            { hint: LISTEN_HINTS[error.code ?? ''], cause: error },
+          );
+        });
       const model = server.slot.current;
       say(
         'serve',
