@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -189,6 +189,24 @@ it('a bucket the account may not use is a remote error naming the store, for eve
   } finally {
     await new Promise((resolve) => denied.close(resolve));
   }
+});
+
+it('refuses to register a bundle whose model_version is not a content hash, writing nothing', async () => {
+  const root = join(tmp, 'store-bad-version');
+  const store = new LocalStore(root);
+  for (const version of ['x/y', '../escape', '']) {
+    const dir = join(tmp, `bad-version-${version.length}`);
+    await cp(models[0]!.modelDir, dir, { recursive: true });
+    const path = join(dir, 'metadata.json');
+    const metadata = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+    await writeFile(path, JSON.stringify({ ...metadata, model_version: version }));
+    const error = await registerBundle(store, dir).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PipelineError);
+    expect((error as PipelineError).message).toBe(
+      `${path}: model_version "${version}" is not a content hash`,
+    );
+  }
+  expect(await store.list('')).toEqual([]);
 });
 
 it('refuses registry URLs it cannot open, naming them', () => {
