@@ -167,3 +167,30 @@ it('a port already in use exits 2 naming the address, not with a stack', async (
     await new Promise((resolve) => taken.close(resolve));
   }
 });
+
+it('takes MLOPS_API_TOKEN as the token file is taken: trimmed, and refused when it is not one token', async () => {
+  const split = mlops(['serve', '--model', a.modelDir, '--port', '0'], {
+    MLOPS_API_TOKEN: 'two words',
+  });
+  const stopped = setTimeout(() => split.child.kill('SIGKILL'), 15_000);
+  expect(await split.exit).toBe(2);
+  clearTimeout(stopped);
+  expect(split.stderr()).toContain('error: MLOPS_API_TOKEN: expected one token on one line');
+
+  // As an env file or a secret store may hand it over, with a line end.
+  const server = mlops(['serve', '--model', a.modelDir, '--port', '0', '--log-level', 'warn'], {
+    MLOPS_API_TOKEN: 'tok-1\n',
+  });
+  try {
+    const [, url] = await server.waitFor(/ on (http:\/\/127\.0\.0\.1:\d+)/);
+    const res = await fetch(`${url}/v1/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer tok-1' },
+      body: JSON.stringify(PENGUIN),
+    });
+    expect(res.status).toBe(200);
+  } finally {
+    server.child.kill('SIGTERM');
+    await server.exit;
+  }
+});

@@ -41,8 +41,22 @@ const LISTEN_HINTS: Record<string, string> = {
   EACCES: 'Ports below 1024 need privileges; use a higher --port behind a proxy.',
 };
 
+/**
+ * A token with a line end or spaces in it could never match what a client sends
+ * after "Bearer ", and every predict would be refused: trim it, refuse the rest.
+ */
+function oneToken(text: string, source: string): string {
+  const token = text.trim();
+  if (!token || /\s/.test(token))
+    throw new PipelineError('usage', `${source}: expected one token on one line`);
+  return token;
+}
+
 async function readToken(file: string | undefined): Promise<string | undefined> {
-  if (!file) return process.env.MLOPS_API_TOKEN || undefined;
+  if (!file) {
+    const fromEnv = process.env.MLOPS_API_TOKEN;
+    return fromEnv ? oneToken(fromEnv, 'MLOPS_API_TOKEN') : undefined;
+  }
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -52,10 +66,7 @@ async function readToken(file: string | undefined): Promise<string | undefined> 
       `--token-file ${file}: cannot read (${(error as NodeJS.ErrnoException).code})`,
     );
   }
-  const token = text.trim();
-  if (!token || /\s/.test(token))
-    throw new PipelineError('usage', `--token-file ${file}: expected one token on one line`);
-  return token;
+  return oneToken(text, `--token-file ${file}`);
 }
 
 export function registerServeCommand(program: Command): void {
