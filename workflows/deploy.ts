@@ -4,19 +4,19 @@
  *
  * With a model registry configured (the MLOPS_REGISTRY secret, a gs:// URL, and
  * GCP_SA_KEY), the model this commit would train is first looked up there by its
- * content hash and, when found, deployed without training; the deployed model is
- * then registered and promoted to production. Without one, training is seeded, so
- * the same content hash gives the reviewed model weight for weight.
+ * content hash and, when found, deployed without training; once the release is
+ * live and answers, the model is registered and promoted to production, so the
+ * alias never names a model that failed to deploy. Without one, training is
+ * seeded, so the same content hash gives the reviewed model weight for weight.
  */
 
-/** Steps that use the registry run only when it is configured. */
-const REGISTRY_ENV = {
-  MLOPS_REGISTRY: '${{ secrets.MLOPS_REGISTRY }}',
-  GCP_SA_KEY: '${{ secrets.GCP_SA_KEY }}',
-};
+/** Steps that use the registry run only when it is configured (`if:` cannot read secrets). */
+const REGISTRY_ENV = { MLOPS_REGISTRY: '${{ secrets.MLOPS_REGISTRY }}' };
 const WITH_REGISTRY = "env.MLOPS_REGISTRY != ''";
+/** The service account key reaches the registry steps alone, as a file removed when the step ends. */
+const KEY_ENV = { GCP_SA_KEY: '${{ secrets.GCP_SA_KEY }}' };
 const CREDENTIALS =
-  'if [ -n "$GCP_SA_KEY" ]; then umask 077; printf %s "$GCP_SA_KEY" > "$RUNNER_TEMP/gcp.json"; export GOOGLE_APPLICATION_CREDENTIALS="$RUNNER_TEMP/gcp.json"; fi';
+  'if [ -n "$GCP_SA_KEY" ]; then umask 077; printf %s "$GCP_SA_KEY" > "$RUNNER_TEMP/gcp.json"; trap \'rm -f "$RUNNER_TEMP/gcp.json"\' EXIT; export GOOGLE_APPLICATION_CREDENTIALS="$RUNNER_TEMP/gcp.json"; fi';
 import { action, checkout, install, setupNode, upload } from './steps.js';
 import type { Workflow } from './types.js';
 
@@ -39,6 +39,7 @@ export const deploy: Workflow = {
         {
           name: 'Fetch the reviewed model from the registry',
           if: WITH_REGISTRY,
+          env: KEY_ENV,
           run: `${CREDENTIALS}\nnpx mlops registry fetch`,
         },
         action('train', { id: 'train' }),
@@ -47,12 +48,6 @@ export const deploy: Workflow = {
         upload('model-${{ steps.train.outputs.model-version }}', ['artifacts/model/', 'reports/'], {
           name: 'Register the model',
         }),
-        {
-          name: 'Register the model and promote it to production',
-          if: WITH_REGISTRY,
-          env: { VERSION: '${{ steps.train.outputs.model-version }}' },
-          run: `${CREDENTIALS}\nnpx mlops registry register\nnpx mlops registry promote "$VERSION" production`,
-        },
         { name: 'Stage the server', run: 'bash deploy/stage-server.sh .mlops/server' },
         action('deploy-vm', {
           id: 'deploy',
@@ -71,6 +66,12 @@ export const deploy: Workflow = {
             RELEASE: '${{ steps.deploy.outputs.release }}',
           },
           run: 'curl --fail --silent --show-error --retry 5 --retry-connrefused "$MODEL_URL/readyz" | grep -F "$RELEASE"',
+        },
+        {
+          name: 'Register the model and promote it to production',
+          if: WITH_REGISTRY,
+          env: { ...KEY_ENV, VERSION: '${{ steps.train.outputs.model-version }}' },
+          run: `${CREDENTIALS}\nnpx mlops registry register\nnpx mlops registry promote "$VERSION" production`,
         },
       ],
     },

@@ -9,7 +9,8 @@ import { PipelineError } from '../errors.js';
 /** Release names become directory names on the VM and words in shell commands. */
 export const RELEASE_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/;
 
-const remotePath = z
+/** A directory on the VM: it is quoted into shell commands and must stay under its own root. */
+export const remotePath = z
   .string()
   .regex(/^\/[A-Za-z0-9._+/@-]*$/, {
     error: 'expected an absolute path of letters, digits and ._+-@/ only',

@@ -31,7 +31,14 @@ async function readRemoteManifest(sftp: SFTPWrapper, dir: string) {
   } catch {
     return undefined;
   }
-  const parsed = ManifestSchema.safeParse(JSON.parse(text.toString('utf8')));
+  // A manifest cut short or edited by hand is no manifest: the release is not reused.
+  let json: unknown;
+  try {
+    json = JSON.parse(text.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  const parsed = ManifestSchema.safeParse(json);
   return parsed.success ? parsed.data : undefined;
 }
 

@@ -5,6 +5,7 @@
  * atomically and answers 412 when it does not hold.
  */
 import { Storage, type StorageOptions } from '@google-cloud/storage';
+import { PipelineError } from '../errors.js';
 import {
   checkKey,
   PreconditionFailed,
@@ -22,6 +23,22 @@ export interface GcsStoreOptions {
 function statusOf(error: unknown): number | undefined {
   const code = (error as { code?: unknown }).code;
   return typeof code === 'number' ? code : undefined;
+}
+
+/**
+ * No credentials, no access to the bucket, no network: the user's to fix, so a
+ * remote error naming the object rather than the client's stack.
+ */
+function storeFailure(where: string, error: unknown): PipelineError {
+  const status = statusOf(error);
+  const message = error instanceof Error ? error.message : String(error);
+  return new PipelineError('remote', `${where}: ${message}`, {
+    hint:
+      status === 401 || status === 403 || /credentials/i.test(message)
+        ? 'Check the credentials (GOOGLE_APPLICATION_CREDENTIALS) and that the account has roles/storage.objectUser on the bucket.'
+        : undefined,
+    cause: error,
+  });
 }
 
 export class GcsStore implements ObjectStore {
@@ -58,16 +75,19 @@ export class GcsStore implements ObjectStore {
         generation = String(metadata.generation);
       } catch (error) {
         if (statusOf(error) === 404) return undefined;
-        throw error;
+        throw storeFailure(`${this.url}/${key}`, error);
       }
       try {
         const [data] = await bucket.file(this.name(key), { generation }).download();
         return { data, generation };
       } catch (error) {
-        if (statusOf(error) !== 404) throw error;
+        if (statusOf(error) !== 404) throw storeFailure(`${this.url}/${key}`, error);
       }
     }
-    throw new Error(`${this.url}/${key}: replaced while being read, five times in a row`);
+    throw new PipelineError(
+      'remote',
+      `${this.url}/${key}: replaced while being read, five times in a row`,
+    );
   }
 
   async write(key: string, data: Uint8Array | string, options: WriteOptions = {}): Promise<string> {
@@ -83,14 +103,19 @@ export class GcsStore implements ObjectStore {
       });
     } catch (error) {
       if (statusOf(error) === 412) throw new PreconditionFailed(key);
-      throw error;
+      throw storeFailure(`${this.url}/${key}`, error);
     }
     return String(file.metadata.generation);
   }
 
   async list(prefix: string): Promise<string[]> {
     const full = this.prefix ? `${this.prefix}/${prefix}` : prefix;
-    const [files] = await this.storage.bucket(this.bucketName).getFiles({ prefix: full });
+    const [files] = await this.storage
+      .bucket(this.bucketName)
+      .getFiles({ prefix: full })
+      .catch((error: unknown) => {
+        throw storeFailure(`${this.url}/${prefix}`, error);
+      });
     const strip = this.prefix ? this.prefix.length + 1 : 0;
     return files.map((f) => f.name.slice(strip)).sort();
   }

@@ -27,6 +27,9 @@ import {
   type VersionRecord,
 } from './records.js';
 
+/** A model version is a content hash; only that may become part of an object key. */
+const VERSION = /^[0-9a-f]{4,64}$/;
+
 const versionKey = (version: string) => `versions/${version}/version.json`;
 const fileKey = (version: string, name: string) => `versions/${version}/files/${name}`;
 const aliasKey = (alias: AliasName) => `aliases/${alias}.json`;
@@ -95,6 +98,12 @@ export async function registerBundle(
 ): Promise<RegisterResult> {
   const metadata = await readMetadata(dir);
   const version = metadata.model_version;
+  if (!VERSION.test(version))
+    throw new PipelineError(
+      'model',
+      `${join(dir, 'metadata.json')}: model_version "${version}" is not a content hash`,
+      { hint: 'Register a bundle as `mlops run` wrote it.' },
+    );
   const existing = await readVersion(store, version);
   if (existing) return { record: existing, added: false };
   const files: VersionRecord['files'] = {};
@@ -160,7 +169,7 @@ export async function resolveVersion(store: ObjectStore, ref: string): Promise<V
       });
     ref = alias.version;
   }
-  if (!/^[0-9a-f]{4,64}$/.test(ref))
+  if (!VERSION.test(ref))
     throw new PipelineError(
       'usage',
       `"${ref}" is neither a model version (hex) nor one of ${ALIASES.join(', ')}`,

@@ -90,6 +90,8 @@ describe('deploy-vm inputs', () => {
     ['host', 'vm;rm -rf /', 'is not a host name or IP address'],
     ['port', '70000', 'expected an integer from 1 to 65535'],
     ['user', 'Root User', 'is not a valid user name'],
+    ['base', 'srv/mlops', 'input "base": "srv/mlops": expected an absolute path'],
+    ['base', '/srv/../etc', 'input "base": "/srv/../etc": expected a path without ..'],
   ])('refuses %s %j', async (input, value, message) => {
     const run = await deploy({ [input]: value });
     expect(run.code).toBe(2);

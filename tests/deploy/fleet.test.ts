@@ -142,6 +142,22 @@ describe('keeping the last releases', () => {
   });
 });
 
+describe('a release already on the VM', () => {
+  it('whose manifest is not JSON is refused as other content, and left as it was', async () => {
+    const vm = await newVm();
+    const dir = join(vm.base, 'releases', v1.version);
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'release.json'), '{"format": "mlops-rel');
+    const error = await deployTo(vm, v1).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PipelineError);
+    expect((error as PipelineError).message).toMatch(
+      new RegExp(`: ${dir}/? already exists with other content$`),
+    );
+    expect(await readFile(join(dir, 'release.json'), 'utf8')).toBe('{"format": "mlops-rel');
+    expect(await vm.current()).toBeNull();
+  });
+});
+
 describe('the service command', () => {
   it('is told whether the server changed, so it can restart rather than reload', async () => {
     const vm = await newVm();

@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -157,6 +159,54 @@ it('the GCS store goes through generation preconditions (412) when promotions ra
   expect([...alias.stack].sort()).toEqual(models.map((m) => m.version).sort());
   // Objects sit under the URL's prefix in the bucket.
   expect(gcs.objects.has('race/registry/aliases/staging.json')).toBe(true);
+});
+
+it('a bucket the account may not use is a remote error naming the store, for every operation', async () => {
+  // What GCS answers an account without the role on the bucket.
+  const denied = createServer((req, res) => {
+    req.resume();
+    res.writeHead(403, { 'content-type': 'application/json; charset=UTF-8' });
+    const message = 'deployer@p.iam.gserviceaccount.com does not have storage.objects access';
+    res.end(JSON.stringify({ error: { code: 403, message, errors: [{ message }] } }));
+  });
+  await new Promise<void>((resolve) => denied.listen(0, '127.0.0.1', resolve));
+  const { port } = denied.address() as AddressInfo;
+  try {
+    const store = openStore('gs://models/locked', { gcsEndpoint: `http://127.0.0.1:${port}` });
+    for (const attempt of [
+      () => listVersions(store),
+      () => readAlias(store, 'production'),
+      () => registerBundle(store, models[0]!.modelDir),
+    ]) {
+      const error = await attempt().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PipelineError);
+      expect((error as PipelineError).code).toBe('remote');
+      expect((error as PipelineError).message).toMatch(
+        /^gs:\/\/models\/locked\/\S+: .*does not have storage\.objects access/,
+      );
+      expect((error as PipelineError).hint).toContain('roles/storage.objectUser');
+    }
+  } finally {
+    await new Promise((resolve) => denied.close(resolve));
+  }
+});
+
+it('refuses to register a bundle whose model_version is not a content hash, writing nothing', async () => {
+  const root = join(tmp, 'store-bad-version');
+  const store = new LocalStore(root);
+  for (const version of ['x/y', '../escape', '']) {
+    const dir = join(tmp, `bad-version-${version.length}`);
+    await cp(models[0]!.modelDir, dir, { recursive: true });
+    const path = join(dir, 'metadata.json');
+    const metadata = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+    await writeFile(path, JSON.stringify({ ...metadata, model_version: version }));
+    const error = await registerBundle(store, dir).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PipelineError);
+    expect((error as PipelineError).message).toBe(
+      `${path}: model_version "${version}" is not a content hash`,
+    );
+  }
+  expect(await store.list('')).toEqual([]);
 });
 
 it('refuses registry URLs it cannot open, naming them', () => {

@@ -1,6 +1,7 @@
 /** `mlops serve` as a process: the token from the environment, SIGHUP reloads, SIGTERM stops cleanly. */
 import { spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, rm, stat, truncate } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -151,4 +152,45 @@ it('refuses an unreadable token file with exit status 2', async () => {
   const missing = mlops(['serve', '--model', a.modelDir, '--token-file', join(tmp, 'nope')]);
   expect(await missing.exit).toBe(2);
   expect(missing.stderr()).toMatch(/--token-file .*nope: cannot read \(ENOENT\)/);
+});
+
+it('a port already in use exits 2 naming the address, not with a stack', async () => {
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  const { port } = taken.address() as AddressInfo;
+  try {
+    const server = mlops(['serve', '--model', a.modelDir, '--port', String(port)]);
+    expect(await server.exit).toBe(2);
+    expect(server.stderr()).toContain(`error: cannot listen on 127.0.0.1:${port} (EADDRINUSE)`);
+    expect(server.stderr()).not.toContain('internal error');
+  } finally {
+    await new Promise((resolve) => taken.close(resolve));
+  }
+});
+
+it('takes MLOPS_API_TOKEN as the token file is taken: trimmed, and refused when it is not one token', async () => {
+  const split = mlops(['serve', '--model', a.modelDir, '--port', '0'], {
+    MLOPS_API_TOKEN: 'two words',
+  });
+  const stopped = setTimeout(() => split.child.kill('SIGKILL'), 15_000);
+  expect(await split.exit).toBe(2);
+  clearTimeout(stopped);
+  expect(split.stderr()).toContain('error: MLOPS_API_TOKEN: expected one token on one line');
+
+  // As an env file or a secret store may hand it over, with a line end.
+  const server = mlops(['serve', '--model', a.modelDir, '--port', '0', '--log-level', 'warn'], {
+    MLOPS_API_TOKEN: 'tok-1\n',
+  });
+  try {
+    const [, url] = await server.waitFor(/ on (http:\/\/127\.0\.0\.1:\d+)/);
+    const res = await fetch(`${url}/v1/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer tok-1' },
+      body: JSON.stringify(PENGUIN),
+    });
+    expect(res.status).toBe(200);
+  } finally {
+    server.child.kill('SIGTERM');
+    await server.exit;
+  }
 });

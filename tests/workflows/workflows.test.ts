@@ -81,6 +81,26 @@ describe('workflows', () => {
     expect(workflows['deploy.yml']!.on.push).toEqual({ branches: ['main'] });
   });
 
+  it('deploy.yml promotes to production only once the release is live, and only registry steps see the service account key', () => {
+    const job = workflows['deploy.yml']!.jobs['deploy']!;
+    const at = (match: (step: (typeof job.steps)[number]) => boolean) => {
+      const index = job.steps.findIndex(match);
+      expect(index).toBeGreaterThanOrEqual(0);
+      return index;
+    };
+    const promote = at((s) => s.run?.includes('mlops registry promote') ?? false);
+    expect(promote).toBeGreaterThan(at((s) => s.uses === './actions/deploy-vm'));
+    expect(promote).toBeGreaterThan(at((s) => s.name === 'Smoke test'));
+    // npm ci's install scripts, the actions and the deploy have no use for it.
+    expect(job.env ?? {}).not.toHaveProperty('GCP_SA_KEY');
+    for (const step of job.steps) {
+      const registry = step.run?.includes('mlops registry') ?? false;
+      expect(step.env?.['GCP_SA_KEY'] !== undefined, step.name ?? step.uses).toBe(registry);
+      // The key file written from it is gone when the step ends.
+      if (registry) expect(step.run).toContain(`trap 'rm -f "$RUNNER_TEMP/gcp.json"' EXIT`);
+    }
+  });
+
   it('retrain.yml turns its inputs into --set overrides and runs weekly', () => {
     const wf = workflows['retrain.yml']!;
     expect(Object.keys(wf.on.workflow_dispatch!.inputs!)).toEqual([

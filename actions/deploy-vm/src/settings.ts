@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { remotePath } from '../../../pipeline/deploy/settings.js';
 import { PipelineError } from '../../../pipeline/errors.js';
 import { flag, integer, required, secret, text } from '../../shared/src/inputs.js';
 import { parseHostKey, type HostKey } from './host-key.js';
@@ -38,6 +39,14 @@ export function readSettings(): DeploySettings {
   const user = text('user', 'deploy').trim();
   if (!USER.test(user))
     throw new PipelineError('usage', `input "user": "${user}" is not a valid user name`);
+  // Checked here, not first by the deploy, so a dry run catches it too.
+  const base = text('base', '/srv/mlops').trim();
+  const checked = remotePath.safeParse(base);
+  if (!checked.success)
+    throw new PipelineError(
+      'usage',
+      `input "base": "${base}": ${checked.error.issues[0]!.message}`,
+    );
   return {
     host,
     port: integer('port', 22, { min: 1, max: 65_535 })!,
@@ -46,7 +55,7 @@ export function readSettings(): DeploySettings {
     hostKey: parseHostKey(required('host-key')),
     modelDir: text('model', 'artifacts/model'),
     serverDir: text('server', '') || undefined,
-    base: text('base', '/srv/mlops'),
+    base,
     serviceCommand: text('service-command', '') || undefined,
     readyPort: integer('ready-port', 8080, { min: 1, max: 65_535 })!,
     readyTimeoutSeconds: integer('ready-timeout', 60, { min: 1, max: 3_600 })!,

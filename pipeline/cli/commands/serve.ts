@@ -34,8 +34,29 @@ const integer =
     return n;
   };
 
+const LISTEN_HINTS: Record<string, string> = {
+  EADDRINUSE: 'Another process holds that port; pick another with --port (0: any free one).',
+  EADDRNOTAVAIL: 'Give --host an address of this machine (127.0.0.1, or 0.0.0.0 for all).',
+  ENOTFOUND: 'Give --host an address of this machine (127.0.0.1, or 0.0.0.0 for all).',
+  EACCES: 'Ports below 1024 need privileges; use a higher --port behind a proxy.',
+};
+
+/**
+ * A token with a line end or spaces in it could never match what a client sends
+ * after "Bearer ", and every predict would be refused: trim it, refuse the rest.
+ */
+function oneToken(text: string, source: string): string {
+  const token = text.trim();
+  if (!token || /\s/.test(token))
+    throw new PipelineError('usage', `${source}: expected one token on one line`);
+  return token;
+}
+
 async function readToken(file: string | undefined): Promise<string | undefined> {
-  if (!file) return process.env.MLOPS_API_TOKEN || undefined;
+  if (!file) {
+    const fromEnv = process.env.MLOPS_API_TOKEN;
+    return fromEnv ? oneToken(fromEnv, 'MLOPS_API_TOKEN') : undefined;
+  }
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -45,10 +66,7 @@ async function readToken(file: string | undefined): Promise<string | undefined> 
       `--token-file ${file}: cannot read (${(error as NodeJS.ErrnoException).code})`,
     );
   }
-  const token = text.trim();
-  if (!token || /\s/.test(token))
-    throw new PipelineError('usage', `--token-file ${file}: expected one token on one line`);
-  return token;
+  return oneToken(text, `--token-file ${file}`);
 }
 
 export function registerServeCommand(program: Command): void {
@@ -96,7 +114,17 @@ export function registerServeCommand(program: Command): void {
         logger: { level: opts.logLevel },
       });
       const backend = await initBackend(opts.backend);
-      const address = await server.listen(opts.host, opts.port);
+      const address = await server
+        .listen(opts.host, opts.port)
+        .catch(async (error: NodeJS.ErrnoException) => {
+          // A port in use or an address not on this machine is the user's to fix.
+          await server.close();
+          throw new PipelineError(
+            'usage',
+            `cannot listen on ${opts.host}:${opts.port} (${error.code ?? error.message})`,
+            { hint: LISTEN_HINTS[error.code ?? ''], cause: error },
+          );
+        });
       const model = server.slot.current;
       say(
         'serve',
