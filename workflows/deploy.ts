@@ -46,7 +46,7 @@ export const deploy: Workflow = {
         // On main the baseline is saved once every gate passes: the next PRs compare with it.
         action('validate-threshold', { with: { 'save-baseline': true } }),
         upload('model-${{ steps.train.outputs.model-version }}', ['artifacts/model/', 'reports/'], {
-          name: 'Register the model',
+          name: 'Keep the model as an artifact',
         }),
         { name: 'Stage the server', run: 'bash deploy/stage-server.sh .mlops/server' },
         action('deploy-vm', {

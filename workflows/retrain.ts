@@ -59,7 +59,7 @@ export const retrain: Workflow = {
           },
         }),
         upload('model-${{ steps.train.outputs.model-version }}', ['artifacts/model/', 'reports/'], {
-          name: 'Register the model',
+          name: 'Keep the model as an artifact',
         }),
       ],
     },

@@ -1,4 +1,7 @@
-/** Steps the workflows share: pinned third-party actions and this repository's own. */
+/**
+ * Steps the workflows share: third-party actions by major version tag, and this
+ * repository's own. Teams that require it can pin the tags to commit SHAs here.
+ */
 import type { Step } from './types.js';
 
 export const NODE_VERSION = '24';
