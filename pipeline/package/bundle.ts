@@ -104,9 +104,21 @@ export async function loadBundle(dir: string): Promise<ModelBundle> {
     modelTopology: object;
     weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
   };
+  if (!Array.isArray(modelJson.weightsManifest))
+    throw new PipelineError('model', `${join(dir, 'model.json')}: has no weightsManifest`);
   const weightSpecs = modelJson.weightsManifest.flatMap((g) => g.weights);
   const buffers = await Promise.all(
-    modelJson.weightsManifest.flatMap((g) => g.paths).map((p) => readFile(join(dir, p))),
+    modelJson.weightsManifest
+      .flatMap((g) => g.paths)
+      .map((p) =>
+        readFile(join(dir, p)).catch((error: NodeJS.ErrnoException) => {
+          throw new PipelineError(
+            'model',
+            `${join(dir, p)}: cannot read the weights named by model.json (${error.code})`,
+            { cause: error },
+          );
+        }),
+      ),
   );
   const weightData = tf.io.CompositeArrayBuffer.join(
     buffers.map((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer),

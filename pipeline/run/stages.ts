@@ -202,6 +202,14 @@ export async function reportStage(
   baseline?: Baseline,
   sections: readonly ReportSection[] = [],
 ): Promise<string> {
+  // After a retrain without evaluate, the two files describe different models;
+  // a report of one's metrics under the other's lineage would mislead review.
+  if (result.model_version !== metadata.model_version)
+    throw new PipelineError(
+      'model',
+      `${relative(process.cwd(), ctx.paths.metrics) || ctx.paths.metrics}: has the metrics of model ${result.model_version}, but ${relative(process.cwd(), ctx.paths.model) || ctx.paths.model} holds model ${metadata.model_version}`,
+      { hint: 'Score the saved model with `mlops evaluate` first.' },
+    );
   const markdown = renderReport({ result, metadata, baseline, sections });
   await writeFileAtomic(ctx.paths.report, markdown);
   return markdown;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { PipelineError } from '../errors.js';
 
 /** Write to a temporary name beside the target and rename it into place. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
@@ -11,7 +12,12 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     await rename(tmp, path);
   } catch (error) {
     await rm(tmp, { force: true });
-    throw error;
+    // Often a path the user named (--output, --write): a folder, a full disk.
+    throw new PipelineError(
+      'usage',
+      `${path}: cannot write (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      { cause: error },
+    );
   }
 }
 

@@ -135,3 +135,12 @@ describe('mlops run refuses bad input with exit 2 and writes nothing', () => {
     expect(stderr).toContain('hint: Train a model first');
   });
 });
+
+describe('an output path that cannot be written', () => {
+  it('is named, exit 2, and no temporary file is left beside it', async () => {
+    const p = await project();
+    // `data` is a folder: the schema cannot replace it.
+    const stderr = await failsCleanly(p, ['schema', '--write', 'data']);
+    expect(stderr).toContain('error: data: cannot write (EISDIR)');
+  });
+});

@@ -56,3 +56,16 @@ it('refuses to evaluate a model trained on another config, exit 2, metrics untou
   expect(evaluate.stderr).toContain('hint: Train it again with `mlops train`.');
   expect(await project.read('reports/metrics.json')).toBe(before);
 });
+
+it('refuses to report metrics of one model beside the lineage of another, report untouched', async () => {
+  const before = await project.read('reports/report.md');
+  const train = await runMlops(['train', '-q', '--set', 'model.epochs=5'], { cwd: project.dir });
+  expect(train.code).toBe(0);
+  const report = await runMlops(['report'], { cwd: project.dir });
+  expect(report.code).toBe(2);
+  expect(report.stderr).toMatch(
+    /error: reports\/metrics\.json: has the metrics of model [0-9a-f]{12}, but artifacts\/model holds model [0-9a-f]{12}/,
+  );
+  expect(report.stderr).toContain('hint: Score the saved model with `mlops evaluate` first.');
+  expect(await project.read('reports/report.md')).toBe(before);
+});

@@ -104,6 +104,34 @@ describe('mlops data: bad input', () => {
   });
 });
 
+describe('mlops data: a pointer named apart from its data', () => {
+  // The repository's own layout: data.dvc at the root tracks data/penguins.json.
+  async function rootPointer(): Promise<void> {
+    await addAndPush(false);
+    const own = join(dir, 'data', 'rows.csv.dvc');
+    const text = await readFile(own, 'utf8');
+    await writeFile(join(dir, 'data.dvc'), text.replace('path: rows.csv', 'path: data/rows.csv'));
+    await rm(own);
+  }
+
+  it('add of changed data updates the pointer that tracks it, as the stale-data hint says', async () => {
+    await rootPointer();
+    await writeFile(join(dir, 'data', 'rows.csv'), `${ROWS}11,10.5,b\n`);
+    const add = await mlops('data', 'add', 'data/rows.csv');
+    expect([add.code, add.stderr]).toEqual([0, expect.stringMatching(/^add\s+data\.dvc: md5 [0-9a-f]{32}, 102 bytes/)]);
+    expect(await readdir(join(dir, 'data'))).not.toContain('rows.csv.dvc');
+    expect(await readFile(join(dir, 'data.dvc'), 'utf8')).toMatch(/size: 102\n.*\n {2}path: data\/rows\.csv\n/s);
+    const status = await mlops('data', 'status');
+    expect([status.code, status.stdout]).toEqual([0, expect.stringMatching(/^in sync\s+data\/rows\.csv\n$/)]);
+  });
+
+  it('status takes the data path itself as a target', async () => {
+    await rootPointer();
+    const status = await mlops('data', 'status', 'data/rows.csv');
+    expect([status.code, status.stdout]).toEqual([0, expect.stringMatching(/^in sync\s+data\/rows\.csv\n$/)]);
+  });
+});
+
 describe('loading', () => {
   it('a run whose data is missing pulls it from the remote first', async () => {
     await writeFile(

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
+import { cp, readdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PipelineError } from '../../pipeline/errors.js';
 import { BUNDLE_FILES, loadBundle, type ModelBundle } from '../../pipeline/package/bundle.js';
@@ -124,6 +125,23 @@ describe('package', () => {
     expect(error).toBeInstanceOf(PipelineError);
     expect((error as PipelineError).code).toBe('model');
     expect((error as PipelineError).message).toContain('nowhere/metadata.json: missing');
+  });
+
+  it('names the file when a copied model folder lost its weights or its manifest', async () => {
+    const broken = project.path('broken-model');
+    await cp(ctx.paths.model, broken, { recursive: true });
+    await rm(join(broken, 'weights.bin'));
+    const noWeights = await loadBundle(broken).catch((e: unknown) => e);
+    expect(noWeights).toBeInstanceOf(PipelineError);
+    expect((noWeights as PipelineError).message).toContain(
+      'broken-model/weights.bin: cannot read the weights named by model.json (ENOENT)',
+    );
+    await writeFile(join(broken, 'model.json'), '{"modelTopology": {}}');
+    const noManifest = await loadBundle(broken).catch((e: unknown) => e);
+    expect(noManifest).toBeInstanceOf(PipelineError);
+    expect((noManifest as PipelineError).message).toContain(
+      'broken-model/model.json: has no weightsManifest',
+    );
   });
 });
 

@@ -39,10 +39,31 @@ export async function findPointers(ws: Workspace): Promise<string[]> {
   return found.sort();
 }
 
+/**
+ * The pointer that tracks a data path: PATH.dvc, else whichever pointer names
+ * PATH (the repository's `data.dvc` tracks `data/penguins.json`), else PATH.dvc
+ * as it would be written.
+ */
+async function pointerFileFor(ws: Workspace, dataPath: string): Promise<string> {
+  const own = `${dataPath}.dvc`;
+  const candidates = await findPointers(ws);
+  if (candidates.includes(own)) return own;
+  for (const file of candidates) {
+    try {
+      if ((await readPointer(file)).dataPath === dataPath) return file;
+    } catch {
+      // an unreadable pointer tracks nothing we can match
+    }
+  }
+  return own;
+}
+
 /** The pointers the user named (a data path or its .dvc), or all of them. */
 export async function resolveTargets(ws: Workspace, targets: readonly string[]): Promise<Pointer[]> {
   const files = targets.length
-    ? targets.map((t) => (t.endsWith('.dvc') ? resolve(t) : `${resolve(t).replace(/[\\/]+$/, '')}.dvc`))
+    ? await Promise.all(
+        targets.map((t) => (t.endsWith('.dvc') ? resolve(t) : pointerFileFor(ws, resolve(t).replace(/[\\/]+$/, '')))),
+      )
     : await findPointers(ws);
   if (!files.length)
     throw new PipelineError('data', `${ws.root}: no .dvc pointer files`, { hint: 'Track data with `mlops data add PATH`.' });
@@ -94,7 +115,10 @@ export async function addData(ws: Workspace, target: string): Promise<AddResult>
       await ws.cache.putFile(hashed.entries[i]!.md5, hashed.paths[i]!);
     await ws.cache.putBytes(hashed.md5, hashed.object);
   }
-  const pointerFile = `${dataPath}.dvc`;
+  // Re-adding tracked data updates the pointer that tracks it, as the hint of a
+  // stale pointer tells the user to; a second pointer to the same path would
+  // leave the one mlops.yaml names stale.
+  const pointerFile = await pointerFileFor(ws, dataPath);
   let previous;
   try {
     previous = (await readPointer(pointerFile)).doc;
@@ -107,7 +131,7 @@ export async function addData(ws: Workspace, target: string): Promise<AddResult>
       md5: hashed.md5,
       size: hashed.size,
       nfiles: hashed.kind === 'dir' ? hashed.nfiles : undefined,
-      path: basename(dataPath),
+      path: relative(dirname(pointerFile), dataPath).split(sep).join('/'),
     },
     previous,
   );
