@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { PipelineError } from '../errors.js';
 import { PreprocessSchema, type Preprocess } from '../prepare/preprocess.js';
 import { replaceDirAtomic, writeFileAtomic } from '../util/files.js';
@@ -110,15 +110,22 @@ export async function loadBundle(dir: string): Promise<ModelBundle> {
   const buffers = await Promise.all(
     modelJson.weightsManifest
       .flatMap((g) => g.paths)
-      .map((p) =>
-        readFile(join(dir, p)).catch((error: NodeJS.ErrnoException) => {
+      .map((p) => {
+        // Weights sit beside model.json: a path out of the folder (a crafted bundle
+        // from a registry) must not make us read any other file.
+        if (typeof p !== 'string' || isAbsolute(p) || p.split(/[\\/]/).includes('..'))
+          throw new PipelineError(
+            'model',
+            `${join(dir, 'model.json')}: weights path ${JSON.stringify(p)} leaves the model folder`,
+          );
+        return readFile(join(dir, p)).catch((error: NodeJS.ErrnoException) => {
           throw new PipelineError(
             'model',
             `${join(dir, p)}: cannot read the weights named by model.json (${error.code})`,
             { cause: error },
           );
-        }),
-      ),
+        });
+      }),
   );
   const weightData = tf.io.CompositeArrayBuffer.join(
     buffers.map((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer),

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cp, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PipelineError } from '../../pipeline/errors.js';
@@ -141,6 +141,19 @@ describe('package', () => {
     expect(noManifest).toBeInstanceOf(PipelineError);
     expect((noManifest as PipelineError).message).toContain(
       'broken-model/model.json: has no weightsManifest',
+    );
+  });
+
+  it('refuses a model.json whose weights path leaves the model folder', async () => {
+    const crafted = project.path('crafted-model');
+    await cp(ctx.paths.model, crafted, { recursive: true });
+    const modelJson = JSON.parse(await readFile(join(crafted, 'model.json'), 'utf8'));
+    modelJson.weightsManifest[0].paths = ['../data.dvc'];
+    await writeFile(join(crafted, 'model.json'), JSON.stringify(modelJson));
+    const error = await loadBundle(crafted).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PipelineError);
+    expect((error as PipelineError).message).toContain(
+      'weights path "../data.dvc" leaves the model folder',
     );
   });
 });
