@@ -133,7 +133,7 @@ export async function readDataset(
  * A misspelt class is the config's fault: without this it would fail as a gate
  * (exit 1) after a whole training run.
  */
-function checkClassGates(loaded: LoadedConfig, classes: readonly string[]): void {
+export function checkClassGates(loaded: LoadedConfig, classes: readonly string[]): void {
   for (const name of Object.keys(loaded.config.gates)) {
     const dot = name.indexOf('.');
     if (dot < 0) continue;

@@ -6,6 +6,7 @@
 import { relative } from 'node:path';
 import { PipelineError } from '../errors.js';
 import { describeViolation } from '../data/contract.js';
+import { checkClassGates } from '../data/dataset.js';
 import { takeRows } from '../data/table.js';
 import { evaluateNetwork } from '../evaluate/evaluate.js';
 import { checkGates } from '../gate/gate.js';
@@ -182,6 +183,8 @@ export async function gateStage(
   result: MetricsFile,
   baseline?: { path: string; data: Baseline },
 ): Promise<MetricsFile> {
+  // A gate on a class the model does not have is the config's fault (exit 2), not a failed gate.
+  if (result.classes) checkClassGates(ctx.loaded, result.classes);
   const outcome = checkGates(ctx.loaded.config.gates, result.metrics, baseline?.data.metrics);
   const gated: MetricsFile = {
     ...result,

@@ -57,6 +57,16 @@ it('refuses to evaluate a model trained on another config, exit 2, metrics untou
   expect(await project.read('reports/metrics.json')).toBe(before);
 });
 
+it('refuses a gate on a class the model does not have as bad config, exit 2, metrics untouched', async () => {
+  const before = await project.read('reports/metrics.json');
+  const gate = await runMlops(['gate', '--set', 'gates["recall.Adeli"].min=0.9'], {
+    cwd: project.dir,
+  });
+  expect(gate.code).toBe(2);
+  expect(gate.stderr).toContain('has no class "Adeli" (did you mean "Adelie"?)');
+  expect(await project.read('reports/metrics.json')).toBe(before);
+});
+
 it('refuses to report metrics of one model beside the lineage of another, report untouched', async () => {
   const before = await project.read('reports/report.md');
   const train = await runMlops(['train', '-q', '--set', 'model.epochs=5'], { cwd: project.dir });
