@@ -6,8 +6,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
-export const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+import { BACKENDS, type BackendName } from './backend-names.js';
+
+export { BACKENDS, type BackendName };
 
 let chosen: Promise<BackendName> | undefined;
 

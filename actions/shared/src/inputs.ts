@@ -5,6 +5,7 @@
  */
 import * as core from '@actions/core';
 import { PipelineError } from '../../../pipeline/errors.js';
+import { BACKENDS, type BackendName } from '../../../pipeline/train/backend-names.js';
 
 export function text(name: string, fallback = ''): string {
   return core.getInput(name) || fallback;
@@ -61,4 +62,25 @@ export function lines(name: string): string[] {
     .split(/\r?\n/)
     .map((l) => l.trim())
     .filter((l) => l && !l.startsWith('#'));
+}
+
+/** The inputs every pipeline stage takes: `config`, `set` (as `mlops --set`) and `backend`. */
+export interface PipelineInputs {
+  config: string;
+  overrides: string[];
+  backend?: BackendName;
+}
+
+export function pipelineInputs(): PipelineInputs {
+  const backend = text('backend');
+  if (backend && !BACKENDS.includes(backend as BackendName))
+    throw new PipelineError(
+      'usage',
+      `input "backend": expected one of ${BACKENDS.join(', ')}, got "${backend}"`,
+    );
+  return {
+    config: text('config', 'mlops.yaml'),
+    overrides: lines('set'),
+    backend: (backend || undefined) as BackendName | undefined,
+  };
 }
