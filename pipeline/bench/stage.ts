@@ -5,7 +5,6 @@
  */
 import { join } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
-import { PipelineError } from '../errors.js';
 import type { ModelBundle } from '../package/bundle.js';
 import type { OutputPaths } from '../run/paths.js';
 import { writeFileAtomic } from '../util/files.js';
@@ -86,14 +85,4 @@ export async function benchReportSections(
     ? await readBenchBaseline(bench.baseline.path).catch(() => undefined)
     : undefined;
   return [benchSection(bench, baseline)];
-}
-
-/** A failed benchmark gate ends the stage as a failed metric gate does (exit status 1). */
-export function failOnBenchGates(bench: BenchFile): void {
-  if (bench.passed !== false) return;
-  const failed = bench.gates.filter((g) => !g.passed).map((g) => g.name);
-  throw new PipelineError(
-    'gate',
-    `${failed.length} benchmark gate${failed.length === 1 ? '' : 's'} failed: ${failed.join('; ')}`,
-  );
 }

@@ -1,7 +1,6 @@
 /** Options and printing shared by the `mlops` subcommands. */
 import { Option, type Command } from 'commander';
 import { relative } from 'node:path';
-import { PipelineError } from '../errors.js';
 import { fmt } from '../report/markdown.js';
 import type { MetricsFile } from '../report/metrics-file.js';
 import { BACKENDS, type BackendName } from '../train/backend.js';
@@ -58,15 +57,4 @@ export function printMetrics(result: MetricsFile): void {
     'evaluate',
     `test split, ${result.rows} rows: ${headline.map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`,
   );
-}
-
-/** A failed gate ends the command with exit status 1, naming the gates. */
-export function failOnGates(result: MetricsFile): void {
-  if (result.passed === false) {
-    const failed = result.gates.filter((g) => !g.passed).map((g) => g.name);
-    throw new PipelineError(
-      'gate',
-      `${failed.length} gate${failed.length === 1 ? '' : 's'} failed: ${failed.join('; ')}`,
-    );
-  }
 }

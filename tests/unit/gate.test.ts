@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { checkBenchGates } from '../../pipeline/bench/gate.js';
 import { checkGates } from '../../pipeline/gate/gate.js';
 
 describe('gate', () => {
@@ -86,5 +87,48 @@ describe('gate', () => {
 
   it('passes when no gates are configured', () => {
     expect(checkGates({}, { accuracy: 0 })).toEqual({ passed: true, gates: [] });
+  });
+});
+
+describe('model gates and benchmark gates hold values to their bounds alike', () => {
+  // 0.1 + 0.2 is 0.30000000000000004 and 0.7 - 0.4 is 0.29999999999999993: on the bound 0.3 in decimal.
+  const above = 0.1 + 0.2;
+  const below = 0.7 - 0.4;
+
+  it('passes a value equal to its bound within floating-point noise, for both kinds', () => {
+    for (const [min, max] of [
+      [below, above],
+      [above, below],
+    ] as const) {
+      expect(checkGates({ m: { min: 0.3 } }, { m: min }).passed).toBe(true);
+      expect(checkGates({ m: { max: 0.3 } }, { m: max }).passed).toBe(true);
+      expect(checkBenchGates({ single_p99_ms: { min: 0.3 } }, { single_p99_ms: min }).passed).toBe(
+        true,
+      );
+      expect(checkBenchGates({ single_p99_ms: { max: 0.3 } }, { single_p99_ms: max }).passed).toBe(
+        true,
+      );
+    }
+  });
+
+  it('passes a change of exactly the allowed percent, which float arithmetic puts a hair past the bound', () => {
+    // 13 × (1 − 10/100) is 11.700000000000001; a drop to 11.7 is a drop of 10% to the letter.
+    const outcome = checkBenchGates(
+      { batch_rows_per_s: { max_drop_pct: 10 } },
+      { batch_rows_per_s: 11.7 },
+      { batch_rows_per_s: 13 },
+    );
+    expect(outcome.gates[0]).toMatchObject({ bound: 11.700000000000001, passed: true });
+  });
+
+  it('fails a value past its bound by more than noise, for both kinds', () => {
+    expect(checkGates({ m: { max: 0.3 } }, { m: 0.3 + 1e-6 }).passed).toBe(false);
+    expect(
+      checkBenchGates({ single_p99_ms: { max: 0.3 } }, { single_p99_ms: 0.3 + 1e-6 }).passed,
+    ).toBe(false);
+    // The slack scales with the numbers: at 10^6 rows/s it is a thousandth of a row per second.
+    const fast = { batch_rows_per_s: { min: 1_000_000 } };
+    expect(checkBenchGates(fast, { batch_rows_per_s: 1_000_000 - 1e-4 }).passed).toBe(true);
+    expect(checkBenchGates(fast, { batch_rows_per_s: 999_999 }).passed).toBe(false);
   });
 });

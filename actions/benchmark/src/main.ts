@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
 import { runAction, workspacePath } from '../../shared/src/run.js';
 import { useBundledWasm } from '../../shared/src/tfjs.js';
-import { failOnBenchGates } from '../../../pipeline/bench/stage.js';
+import { failOnGates } from '../../../pipeline/gate/fail.js';
 import { benchmark } from './benchmark.js';
 import { readSettings } from './settings.js';
 
@@ -15,5 +15,5 @@ await runAction(async () => {
   core.setOutput('model-bytes', result.model_size_bytes);
   core.setOutput('benchmark-path', workspacePath(jsonPath));
   core.setOutput('passed', result.passed !== false);
-  failOnBenchGates(result);
+  failOnGates(result, 'benchmark gate');
 });

@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import { runAction } from '../../shared/src/run.js';
+import { failOnGates } from '../../../pipeline/gate/fail.js';
 import { readSettings } from './settings.js';
 import { validate } from './validate.js';
 
@@ -11,6 +12,7 @@ await runAction(async () => {
   core.setOutput('report-path', reportPath);
   core.setOutput('baseline-version', result.baseline?.model_version ?? '');
   if (baselineKey) core.setOutput('baseline-key', baselineKey);
-  // Each failed gate is annotated on its line already; the status fails the step.
-  return failed.length ? 1 : 0;
+  // Each failed gate is annotated on its line of mlops.yaml already; this fails
+  // the step as every shell fails on gates, with one more annotation naming them all.
+  failOnGates(result);
 });

@@ -3,9 +3,10 @@ import { Option, type Command } from 'commander';
 import { resolve } from 'node:path';
 import { readBenchBaseline } from '../../bench/bench-file.js';
 import { benchSection, fmtMeasure } from '../../bench/section.js';
-import { benchPath, benchStage, failOnBenchGates } from '../../bench/stage.js';
+import { benchPath, benchStage } from '../../bench/stage.js';
 import { loadConfig } from '../../config/load.js';
 import { PipelineError } from '../../errors.js';
+import { failOnGates } from '../../gate/fail.js';
 import { loadBundle } from '../../package/bundle.js';
 import { outputPaths } from '../../run/paths.js';
 import { initBackend } from '../../train/backend.js';
@@ -67,6 +68,6 @@ export function registerBenchCommand(program: Command): void {
         if (!g.passed)
           say('gate', `❌ ${g.name} (value ${fmtMeasure(g.value)}, bound ${fmtMeasure(g.bound)})`);
       say('bench', show(benchPath(paths)));
-      failOnBenchGates(result);
+      failOnGates(result, 'benchmark gate');
     });
 }

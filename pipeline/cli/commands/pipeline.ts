@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { benchReportSections } from '../../bench/stage.js';
 import { loadConfig } from '../../config/load.js';
+import { failOnGates } from '../../gate/fail.js';
 import { fmt } from '../../report/markdown.js';
 import { openRun } from '../../run/context.js';
 import { outputPaths } from '../../run/paths.js';
@@ -17,15 +18,7 @@ import {
   reportStage,
   trainStage,
 } from '../../run/stages.js';
-import {
-  failOnGates,
-  printGates,
-  printMetrics,
-  say,
-  show,
-  withCommon,
-  type CommonOptions,
-} from '../common.js';
+import { printGates, printMetrics, say, show, withCommon, type CommonOptions } from '../common.js';
 import { createOutput, isInteractive } from '../progress.js';
 import { remoteAccessFromEnv } from './data.js';
 
