@@ -16,6 +16,43 @@ export interface ReportSection {
   markdown: string;
 }
 
+// Sections of other stages stand between the gates and the learning curve, each
+// between markers of its own, and the end of them is marked too: a stage that
+// runs after the report was written (the benchmark job) places its section with
+// placeSection exactly where renderReport would have put it, replacing its own
+// section of an earlier run, and leaves every other line as it was.
+const SECTIONS_END = '<!-- mlops-sections -->';
+
+function sectionMarkers(title: string): [start: string, end: string] {
+  const id = title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
+  return [`<!-- mlops-section ${id} -->`, `<!-- /mlops-section ${id} -->`];
+}
+
+function sectionBlock(section: ReportSection): string {
+  const [start, end] = sectionMarkers(section.title);
+  return `${start}\n### ${section.title}\n\n${section.markdown}\n${end}`;
+}
+
+/**
+ * `report` with `section` where renderReport places sections: in place of a
+ * section of the same title, else after the other sections. A report that
+ * renderReport did not write gets it at the end; no report, the section alone.
+ */
+export function placeSection(report: string, section: ReportSection): string {
+  const block = sectionBlock(section);
+  const [start, end] = sectionMarkers(section.title);
+  const from = report.indexOf(start);
+  const to = report.indexOf(end, from);
+  if (from >= 0 && to >= 0)
+    return `${report.slice(0, from)}${block}${report.slice(to + end.length)}`;
+  const slot = report.indexOf(SECTIONS_END);
+  if (slot >= 0) return `${report.slice(0, slot)}${block}\n\n${report.slice(slot)}`;
+  return report.trim() ? `${report.trimEnd()}\n\n${block}\n` : `${block}\n`;
+}
+
 export interface ReportInput {
   result: MetricsFile;
   metadata: Metadata;
@@ -242,7 +279,8 @@ export function renderReport(input: ReportInput): string {
     summary,
     metricsSection(result, input.baseline),
     gatesSection(result),
-    ...(input.sections ?? []).map((s) => `### ${s.title}\n\n${s.markdown}`),
+    ...(input.sections ?? []).map(sectionBlock),
+    SECTIONS_END,
     learningCurve(metadata),
     confusionSection(result),
     trialsSection(metadata),

@@ -1,11 +1,14 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { addToReport } from '../../actions/benchmark/src/section.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BenchFileSchema, readBenchFile } from '../../pipeline/bench/bench-file.js';
 import { BENCH_METRICS } from '../../pipeline/bench/metrics.js';
 import { benchPath, benchReportSections, benchStage } from '../../pipeline/bench/stage.js';
 import { loadConfig } from '../../pipeline/config/load.js';
-import { loadBundle, type ModelBundle } from '../../pipeline/package/bundle.js';
+import { loadBundle, readMetadata, type ModelBundle } from '../../pipeline/package/bundle.js';
+import { renderReport } from '../../pipeline/report/markdown.js';
+import { readMetricsFile } from '../../pipeline/report/metrics-file.js';
 import { outputPaths } from '../../pipeline/run/paths.js';
 import { initBackend } from '../../pipeline/train/backend.js';
 import { trainedPipeline, type TrainedPipeline } from './fixture.js';
@@ -79,5 +82,44 @@ describe('bench stage', () => {
     expect(section?.markdown).toContain('In process, batch of 16');
     expect(await benchReportSections(paths, 'another-version')).toEqual([]);
     expect(benchPath(paths)).toBe(join(pipeline.dir, 'reports', 'bench.json'));
+  });
+
+  it('places the Benchmark section of the benchmark job where the report places sections', async () => {
+    await run();
+    const paths = outputPaths(pipeline.dir);
+    const [bench] = await benchReportSections(paths, bundle.metadata.model_version);
+    const input = {
+      result: await readMetricsFile(paths.metrics),
+      metadata: await readMetadata(paths.model),
+    };
+    const data = { title: 'Data changes', markdown: 'The data is the same as at `main`.' };
+    const reportPath = join(pipeline.dir, 'reports', 'placed.md');
+    await rm(reportPath, { force: true });
+    await writeFile(reportPath, renderReport({ ...input, sections: [data] }));
+    // The gates job wrote the report; the benchmark job adds its section, twice on a re-run.
+    await addToReport(reportPath, bench!);
+    expect(await readFile(reportPath, 'utf8')).toBe(
+      renderReport({ ...input, sections: [data, bench!] }),
+    );
+    const again = { ...bench!, markdown: 'Measured again.' };
+    await addToReport(reportPath, again);
+    expect(await readFile(reportPath, 'utf8')).toBe(
+      renderReport({ ...input, sections: [data, again] }),
+    );
+  });
+
+  it('makes the Benchmark section the whole report when there is none, and appends it to a report of other making', async () => {
+    const reportPath = join(pipeline.dir, 'reports', 'alone.md');
+    await rm(reportPath, { force: true });
+    await addToReport(reportPath, { title: 'Benchmark', markdown: 'Fast.' });
+    const report = await readFile(reportPath, 'utf8');
+    expect(report).toContain('### Benchmark\n\nFast.\n');
+    expect(report.match(/### /g)).toHaveLength(1);
+    // A report the pipeline did not write keeps every line, the section after them.
+    await writeFile(reportPath, 'Written by hand.\n');
+    await addToReport(reportPath, { title: 'Benchmark', markdown: 'Fast.' });
+    expect(await readFile(reportPath, 'utf8')).toMatch(
+      /^Written by hand\.\n\n<!--[^\n]*-->\n### Benchmark\n\nFast\.\n<!--[^\n]*-->\n$/,
+    );
   });
 });

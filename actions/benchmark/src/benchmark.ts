@@ -34,7 +34,7 @@ export async function benchmark(
   });
   bundle.network.dispose();
   const section = benchSection(result, baseline?.data);
-  await addToReport(resolve(settings.report), `### ${section.title}\n\n${section.markdown}`);
+  await addToReport(resolve(settings.report), section);
   const { p50_ms, p95_ms, p99_ms } = result.in_process.single.latency;
   core.info(
     `latency p50 ${p50_ms.toFixed(3)} ms, p95 ${p95_ms.toFixed(3)} ms, p99 ${p99_ms.toFixed(3)} ms; model ${result.model_size_bytes} bytes`,
