@@ -4,6 +4,7 @@
  * primitive (compare-and-swap) is what lets two promotions race without losing
  * one: GCS gives it natively (ifGenerationMatch), the local store emulates it.
  */
+import { PipelineError } from '../errors.js';
 
 export interface StoredObject {
   data: Buffer;
@@ -35,6 +36,33 @@ export class PreconditionFailed extends Error {
   constructor(readonly key: string) {
     super(`${key}: changed since it was read`);
   }
+}
+
+/**
+ * A conditional write could not take the object's lock: another live process
+ * held it for longer than a write waits. The user's to resolve (wait for it or
+ * stop it), so a PipelineError; the registry names the alias it guards.
+ */
+export class ObjectLocked extends PipelineError {
+  constructor(
+    readonly key: string,
+    /** The lock, as a path the user can look at. */
+    readonly lockFile: string,
+    /** Who holds it: "pid 123 on host ci-7 since <time>", as far as it is known. */
+    readonly holder: string,
+    readonly waitedMs: number,
+    readonly staleMs: number,
+  ) {
+    super(
+      'remote',
+      `${key}: locked by ${holder} (lock ${lockFile}); gave up after ${waitedMs / 1000} s`,
+      { hint: lockHint(staleMs) },
+    );
+  }
+}
+
+function lockHint(staleMs: number): string {
+  return `Retry once that process has finished. A lock is broken ${staleMs / 1000} s after its holder stops refreshing it, so only a process that is still running can hold it this long; if it is stuck, stop it.`;
 }
 
 /** Object keys are slash-separated names with no empty, "." or ".." parts. */

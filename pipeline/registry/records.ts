@@ -5,10 +5,14 @@ import { LineageSchema } from '../package/metadata.js';
 export const ALIASES = ['staging', 'production'] as const;
 export type AliasName = (typeof ALIASES)[number];
 
+/** A model version is a content hash; only that may become part of an object key. */
+export const VERSION = /^[0-9a-f]{4,64}$/;
+const Version = z.string().regex(VERSION);
+
 export const VersionRecordSchema = z.object({
   format: z.literal('mlops-registry-version/1'),
   /** The bundle's content hash (metadata.model_version): data, config and training code. */
-  version: z.string(),
+  version: Version,
   name: z.string(),
   task: z.enum(['classification', 'regression']),
   /** When the model was trained. */
@@ -25,8 +29,8 @@ export type VersionRecord = z.infer<typeof VersionRecordSchema>;
 
 export const AliasEventSchema = z.object({
   action: z.enum(['promote', 'rollback']),
-  version: z.string(),
-  from: z.string().nullable(),
+  version: Version,
+  from: Version.nullable(),
   at: z.string(),
 });
 export type AliasEvent = z.infer<typeof AliasEventSchema>;
@@ -34,11 +38,11 @@ export type AliasEvent = z.infer<typeof AliasEventSchema>;
 export const AliasRecordSchema = z.object({
   format: z.literal('mlops-registry-alias/1'),
   alias: z.enum(ALIASES),
-  version: z.string(),
+  version: Version,
   /** The version a rollback returns to; null when there is none. */
-  previous: z.string().nullable(),
+  previous: Version.nullable(),
   /** Versions the alias has pointed to, current first: what successive rollbacks walk back through. */
-  stack: z.array(z.string()).min(1),
+  stack: z.array(Version).min(1),
   /** Every move of the alias, newest first. */
   log: z.array(AliasEventSchema),
   updated_at: z.string(),

@@ -8,27 +8,25 @@
  *   aliases/<alias>.json                     current version, rollback stack, log
  */
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pRetry from 'p-retry';
 import { closest } from 'fastest-levenshtein';
 import { PipelineError } from '../errors.js';
 import { BUNDLE_FILES, readMetadata } from '../package/bundle.js';
-import { replaceDirAtomic } from '../util/files.js';
-import { PreconditionFailed, type ObjectStore } from './object-store.js';
+import { fillFolder, type ExpectedFiles } from './fetch-target.js';
+import { ObjectLocked, PreconditionFailed, type ObjectStore } from './object-store.js';
 import {
   ALIASES,
   AliasRecordSchema,
   LOG_DEPTH,
   STACK_DEPTH,
+  VERSION,
   VersionRecordSchema,
   type AliasName,
   type AliasRecord,
   type VersionRecord,
 } from './records.js';
-
-/** A model version is a content hash; only that may become part of an object key. */
-const VERSION = /^[0-9a-f]{4,64}$/;
 
 const versionKey = (version: string) => `versions/${version}/version.json`;
 const fileKey = (version: string, name: string) => `versions/${version}/files/${name}`;
@@ -68,10 +66,19 @@ export function checkAlias(name: string): AliasName {
   );
 }
 
+function checkVersion(version: string): string {
+  if (VERSION.test(version)) return version;
+  throw new PipelineError(
+    'usage',
+    `"${version}" is not a model version (a content hash: 4 to 64 hex digits, as \`mlops registry list\` shows)`,
+  );
+}
+
 export async function readVersion(
   store: ObjectStore,
   version: string,
 ): Promise<VersionRecord | undefined> {
+  checkVersion(version);
   const object = await store.read(versionKey(version));
   return object && parseRecord(store, versionKey(version), object.data, VersionRecordSchema);
 }
@@ -198,6 +205,23 @@ async function updateAlias(
   alias: AliasName,
   change: (current: AliasRecord | undefined) => AliasRecord | null,
 ): Promise<{ before: AliasRecord | undefined; after: AliasRecord }> {
+  try {
+    return await moveAlias(store, alias, change);
+  } catch (error) {
+    if (!(error instanceof ObjectLocked)) throw error;
+    throw new PipelineError(
+      'remote',
+      `alias ${alias} in ${store.url}: another promotion or rollback holds its lock ${error.lockFile} (${error.holder}); waited ${error.waitedMs / 1000} s`,
+      { hint: error.hint, cause: error },
+    );
+  }
+}
+
+async function moveAlias(
+  store: ObjectStore,
+  alias: AliasName,
+  change: (current: AliasRecord | undefined) => AliasRecord | null,
+): Promise<{ before: AliasRecord | undefined; after: AliasRecord }> {
   return pRetry(
     async () => {
       const object = await store.read(aliasKey(alias));
@@ -288,37 +312,49 @@ export async function rollback(
   return { alias, version: after.version, from: before!.version, changed: true };
 }
 
+export interface FetchResult {
+  record: VersionRecord;
+  /** False when the folder held this version's files already (nothing was written). */
+  written: boolean;
+}
+
 /**
- * Download a registered version's bundle into `dir` (replaced whole), checking
- * every file against the hash recorded at registration. Undefined when the
- * version is not registered, so a caller can fall back to training it.
+ * Download a registered version's bundle into `dir`, checking every file
+ * against the hash recorded at registration. `dir` must be new or empty, or
+ * hold exactly that bundle already; a folder with anything else in it is
+ * refused, never emptied (see fetch-target.ts). Undefined when the version is
+ * not registered, so a caller can fall back to training it.
  */
 export async function fetchVersion(
   store: ObjectStore,
   version: string,
   dir: string,
-): Promise<VersionRecord | undefined> {
+): Promise<FetchResult | undefined> {
   const record = await readVersion(store, version);
   if (!record) return undefined;
-  await replaceDirAtomic(dir, async (tmp) => {
-    for (const [name, expected] of Object.entries(record.files)) {
-      // A record names its files; only bundle file names may become paths here.
-      if (!(BUNDLE_FILES as readonly string[]).includes(name))
-        throw new PipelineError(
-          'remote',
-          `${store.url}/${versionKey(version)}: unexpected file "${name}"`,
-        );
-      const key = fileKey(version, name);
-      const object = await store.read(key);
-      if (!object) throw new PipelineError('remote', `${store.url}/${key}: missing`);
-      if (object.data.byteLength !== expected.size || sha256(object.data) !== expected.sha256)
-        throw new PipelineError(
-          'remote',
-          `${store.url}/${key}: content does not match the sha256 recorded at registration`,
-          { hint: 'The stored file was changed or damaged; register the model again.' },
-        );
-      await writeFile(join(tmp, name), object.data);
-    }
+  // A record names its files; only bundle file names may become paths, and
+  // they are placed in bundle order, metadata.json last.
+  const unexpected = Object.keys(record.files).find(
+    (name) => !(BUNDLE_FILES as readonly string[]).includes(name),
+  );
+  if (unexpected !== undefined)
+    throw new PipelineError(
+      'remote',
+      `${store.url}/${versionKey(version)}: unexpected file "${unexpected}"`,
+    );
+  const files: ExpectedFiles = {};
+  for (const name of BUNDLE_FILES) if (record.files[name]) files[name] = record.files[name];
+  const written = await fillFolder(dir, files, `model ${version}`, async (name) => {
+    const key = fileKey(version, name);
+    const object = await store.read(key);
+    if (!object) throw new PipelineError('remote', `${store.url}/${key}: missing`);
+    if (object.data.byteLength !== files[name]!.size || sha256(object.data) !== files[name]!.sha256)
+      throw new PipelineError(
+        'remote',
+        `${store.url}/${key}: content does not match the sha256 recorded at registration`,
+        { hint: 'The stored file was changed or damaged; register the model again.' },
+      );
+    return object.data;
   });
-  return record;
+  return { record, written };
 }

@@ -11,6 +11,11 @@ export interface StoreOptions {
 }
 
 export function openStore(url: string, options: StoreOptions = {}): ObjectStore {
+  // Not the current folder: an empty URL is a variable that was never set.
+  if (!url.trim())
+    throw new PipelineError('usage', 'registry URL is empty', {
+      hint: 'Give a folder or gs://BUCKET/PREFIX with --registry or MLOPS_REGISTRY.',
+    });
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
   if (scheme === 'gs') {
     const rest = url.slice('gs://'.length).replace(/\/+$/, '');

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -130,8 +130,8 @@ describe.each(Object.keys(stores))('%s store', (kind) => {
     const [a] = models;
     await registerBundle(store, a!.modelDir);
     const dir = join(tmp, `fetched-${kind}`);
-    const record = await fetchVersion(store, a!.version, dir);
-    expect(record?.version).toBe(a!.version);
+    const result = await fetchVersion(store, a!.version, dir);
+    expect(result).toMatchObject({ record: { version: a!.version }, written: true });
     const fetched = await loadBundle(dir);
     const original = await loadBundle(a!.modelDir);
     const rows = JSON.parse(await readFile(join(a!.root, 'data/penguins.json'), 'utf8')).slice(
@@ -142,8 +142,14 @@ describe.each(Object.keys(stores))('%s store', (kind) => {
     expect(predictRows(fetched, rows)).toEqual(predictRows(original, rows));
     expect(await fetchVersion(store, 'ffffffffffff', dir)).toBeUndefined();
     await store.write(`versions/${a!.version}/files/weights.bin`, 'damaged');
-    await expect(fetchVersion(store, a!.version, dir)).rejects.toThrow(/does not match the sha256/);
-    // The folder still holds the good bundle: a failed fetch replaces nothing.
+    const again = join(tmp, `fetched-again-${kind}`);
+    await expect(fetchVersion(store, a!.version, again)).rejects.toThrow(
+      /does not match the sha256/,
+    );
+    // A failed fetch leaves no folder behind.
+    await expect(readdir(again)).rejects.toThrow(/ENOENT/);
+    // The folder holding the good bundle is left as it is, and the fetch into it is a no-op.
+    expect(await fetchVersion(store, a!.version, dir)).toMatchObject({ written: false });
     expect((await loadBundle(dir)).metadata.model_version).toBe(a!.version);
   });
 });

@@ -7,6 +7,7 @@
  */
 import type { Command } from 'commander';
 import { dirname, join, resolve } from 'node:path';
+import { PipelineError } from '../../errors.js';
 import {
   fetchVersion,
   listAliases,
@@ -42,10 +43,11 @@ function withRegistry(command: Command): Command {
 }
 
 function storeFor(opts: RegistryOptions): ObjectStore {
+  // An empty MLOPS_REGISTRY is unset (what a workflow passes for a missing secret),
+  // not the current folder.
   const url =
     opts.registry ??
-    process.env.MLOPS_REGISTRY ??
-    join(dirname(resolve(opts.config)), '.mlops', 'registry');
+    (process.env.MLOPS_REGISTRY || join(dirname(resolve(opts.config)), '.mlops', 'registry'));
   return openStore(url, { gcsEndpoint: opts.gcsEndpoint ?? process.env.MLOPS_GCS_ENDPOINT });
 }
 
@@ -177,16 +179,22 @@ export function registerRegistryCommands(program: Command): void {
       async (ref: string | undefined, opts: RegistryOptions & { to?: string; set: string[] }) => {
         const store = storeFor(opts);
         const to = opts.to ?? outputPaths(dirname(resolve(opts.config))).model;
+        const done = (version: string, written: boolean) =>
+          written
+            ? `fetched ${version} into ${display(to) || '.'}`
+            : `${display(to) || '.'} holds ${version} already`;
         if (ref) {
           const { version } = await resolveVersion(store, ref);
-          await fetchVersion(store, version, to);
-          return out(`fetched ${version} into ${display(to)}`);
+          const fetched = await fetchVersion(store, version, to);
+          if (!fetched)
+            throw new PipelineError('remote', `version ${version} left ${where(store)} just now`);
+          return out(done(version, fetched.written));
         }
         const { version } = await openRun(opts.config, opts.set);
-        const record = await fetchVersion(store, version, to);
+        const fetched = await fetchVersion(store, version, to);
         out(
-          record
-            ? `fetched ${version} into ${display(to)}; it is the model this commit trains, so training can be skipped`
+          fetched
+            ? `${done(version, fetched.written)}; it is the model this commit trains, so training can be skipped`
             : `${version} is not registered in ${where(store)}; train it`,
         );
       },
