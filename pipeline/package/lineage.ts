@@ -1,8 +1,8 @@
 /** Where a model came from: the commit, the code and the runtime that made it. */
-import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { simpleGit } from 'simple-git';
 import { canonicalJson, sha256Hex } from '../util/hash.js';
+import { hashTrainingCode, trainingCode } from './training-code.js';
 
 export async function gitState(
   dir: string,
@@ -19,38 +19,27 @@ export async function gitState(
   }
 }
 
-/** The source files whose content decides what a training run produces. */
-const TRAINING_SOURCES = [
-  '../prepare/preprocess.ts',
-  '../train/fit.ts',
-  '../train/network.ts',
-  '../train/train.ts',
-  '../train/backprop.ts',
-  '../train/gemm.ts',
-  '../train/activations.ts',
-  '../train/optimizers.ts',
-  '../train/as-dense-stack.ts',
-  '../train/matmul.ts',
-  '../train/wasm/gemm.c',
-  '../data/split.ts',
-  '../search/space.ts',
-];
-
 declare const __MLOPS_CODE_HASH__: string | undefined;
+
+/** The repository this module belongs to (the CLI bundle keeps each module's import.meta.url). */
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 let codeHash: Promise<string> | undefined;
 
 /**
- * Hash of the training code. From the sources when they are there; a bundled
- * action has the hash computed at build time instead.
+ * Hash of the training code: the modules training reaches and the packages they
+ * run on (training-code.ts). The CLI always has the sources beside it, so it
+ * follows the imports each time (a few tens of milliseconds). An action bundle
+ * has neither sources nor node_modules: scripts/build-actions.ts calls this same
+ * function when it bundles and defines the result as a constant, and the bundle
+ * freshness test rebuilds and compares, so the constant cannot go stale
+ * unnoticed. `root` is for tests that hash a changed copy of the repository.
  */
-export function trainingCodeHash(): Promise<string> {
+export function trainingCodeHash(root?: string): Promise<string> {
+  if (root !== undefined) return trainingCode(root).then(hashTrainingCode);
   codeHash ??= (async () => {
     if (typeof __MLOPS_CODE_HASH__ === 'string') return __MLOPS_CODE_HASH__;
-    const texts = await Promise.all(
-      TRAINING_SOURCES.map((rel) => readFile(fileURLToPath(new URL(rel, import.meta.url)), 'utf8')),
-    );
-    return sha256Hex(texts.join('\u0000')).slice(0, 16);
+    return hashTrainingCode(await trainingCode(REPO_ROOT));
   })();
   return codeHash;
 }
