@@ -1,7 +1,9 @@
 /**
  * The model bundle in artifacts/model/: model.json and weights.bin in the
  * standard TensorFlow.js layers format, preprocess.json and metadata.json.
- * Written into a fresh folder and swapped in whole.
+ * Written into a fresh folder and swapped in whole, once: no later stage
+ * rewrites a file of it, so the bytes a registry stores, a cache restores and a
+ * deploy ships are the bytes training wrote.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -9,7 +11,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { PipelineError } from '../errors.js';
 import { PreprocessSchema, type Preprocess } from '../prepare/preprocess.js';
-import { replaceDirAtomic, writeFileAtomic } from '../util/files.js';
+import { replaceDirAtomic } from '../util/files.js';
 import { MetadataSchema, type Metadata } from './metadata.js';
 
 export interface ModelBundle {
@@ -58,11 +60,6 @@ export async function saveBundle(dir: string, bundle: ModelBundle): Promise<void
     );
     await writeFile(join(tmp, 'metadata.json'), `${JSON.stringify(bundle.metadata, null, 2)}\n`);
   });
-}
-
-/** Rewrite metadata.json alone (evaluate adds the test metrics). */
-export async function saveMetadata(dir: string, metadata: Metadata): Promise<void> {
-  await writeFileAtomic(join(dir, 'metadata.json'), `${JSON.stringify(metadata, null, 2)}\n`);
 }
 
 async function readJson(dir: string, name: string): Promise<unknown> {

@@ -1,4 +1,9 @@
-/** metadata.json beside a saved model: what it is, how well it did, where it came from. */
+/**
+ * metadata.json beside a saved model: what it is, how it trained, where it came
+ * from. Written once, with the model: test metrics are the evaluation's, in
+ * reports/metrics.json, so the bundle's bytes do not depend on which stages ran.
+ * (Bundles saved before then still carry a `metrics` key, which is ignored.)
+ */
 import { z } from 'zod';
 
 export const EpochLogSchema = z.object({
@@ -58,8 +63,6 @@ export const MetadataSchema = z.object({
     violations: z.array(z.string()),
   }),
   validation_metrics: z.record(z.string(), z.number()),
-  /** Test-split metrics; null until the model is evaluated. */
-  metrics: z.record(z.string(), z.number()).nullable(),
   lineage: LineageSchema,
 });
 

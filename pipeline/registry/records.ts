@@ -18,7 +18,7 @@ export const VersionRecordSchema = z.object({
   /** When the model was trained. */
   created_at: z.string(),
   registered_at: z.string(),
-  /** Test-split metrics; null for a model registered before it was evaluated. */
+  /** Test-split metrics (from the metrics.json given at registration); null without one. */
   metrics: z.record(z.string(), z.number()).nullable(),
   validation_metrics: z.record(z.string(), z.number()),
   lineage: LineageSchema,

@@ -97,10 +97,22 @@ export interface RegisterResult {
   added: boolean;
 }
 
-/** Store the bundle in `dir` under its content hash. Registering it again changes nothing. */
+/** Test metrics to record with a version: a metrics.json that scores it. */
+export interface Evaluation {
+  path: string;
+  model_version: string;
+  metrics: Record<string, number>;
+}
+
+/**
+ * Store the bundle in `dir` under its content hash, byte for byte as trained,
+ * with the test metrics of `evaluation` in its record (null without one).
+ * Registering it again changes nothing.
+ */
 export async function registerBundle(
   store: ObjectStore,
   dir: string,
+  evaluation?: Evaluation,
   now = new Date(),
 ): Promise<RegisterResult> {
   const metadata = await readMetadata(dir);
@@ -110,6 +122,12 @@ export async function registerBundle(
       'model',
       `${join(dir, 'metadata.json')}: model_version "${version}" is not a content hash`,
       { hint: 'Register a bundle as `mlops run` wrote it.' },
+    );
+  if (evaluation && evaluation.model_version !== version)
+    throw new PipelineError(
+      'model',
+      `${evaluation.path}: has the metrics of model ${evaluation.model_version}, but ${dir} holds model ${version}`,
+      { hint: 'Score the model with `mlops evaluate` first.' },
     );
   const existing = await readVersion(store, version);
   if (existing) return { record: existing, added: false };
@@ -128,7 +146,7 @@ export async function registerBundle(
     task: metadata.task,
     created_at: metadata.created_at,
     registered_at: now.toISOString(),
-    metrics: metadata.metrics,
+    metrics: evaluation?.metrics ?? null,
     validation_metrics: metadata.validation_metrics,
     lineage: metadata.lineage,
     files,

@@ -1,4 +1,8 @@
-/** reports/metrics.json: the machine-readable result of a run, and the baseline of the next. */
+/**
+ * reports/metrics.json: the machine-readable result of a run, and the baseline
+ * of the next. The only home of a model's test metrics: the model bundle keeps
+ * the bytes training wrote.
+ */
 import { z } from 'zod';
 import { GateResultSchema } from '../gate/gate.js';
 import { readJsonWith } from '../util/json-file.js';
@@ -23,7 +27,10 @@ export const MetricsFileSchema = z.object({
 
 export type MetricsFile = z.infer<typeof MetricsFileSchema>;
 
-/** A baseline is any metrics.json (or model metadata.json): what matters is `metrics`. */
+/**
+ * A baseline is any metrics.json (or a registry version record, which copies its
+ * test metrics): what matters is `metrics`.
+ */
 export const BaselineSchema = z.looseObject({
   model_version: z.string().optional(),
   metrics: z.record(z.string(), z.number()),

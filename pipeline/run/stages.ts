@@ -10,13 +10,7 @@ import { checkClassGates } from '../data/dataset.js';
 import { takeRows } from '../data/table.js';
 import { evaluateNetwork } from '../evaluate/evaluate.js';
 import { checkGates } from '../gate/gate.js';
-import {
-  loadBundle,
-  readMetadata,
-  saveBundle,
-  saveMetadata,
-  type ModelBundle,
-} from '../package/bundle.js';
+import { loadBundle, readMetadata, saveBundle, type ModelBundle } from '../package/bundle.js';
 import { gitState } from '../package/lineage.js';
 import type { Metadata } from '../package/metadata.js';
 import { renderReport, type ReportSection } from '../report/markdown.js';
@@ -115,7 +109,6 @@ export async function trainStage(
       violations: dataset.contract.violations.map(describeViolation),
     },
     validation_metrics: outcome.validation.metrics,
-    metrics: null,
     lineage: {
       git_commit: git.commit,
       git_dirty: git.dirty,
@@ -172,8 +165,7 @@ export async function evaluateStage(ctx: RunContext, bundle: ModelBundle): Promi
     passed: null,
     baseline: null,
   };
-  metadata.metrics = evaluation.metrics;
-  await saveMetadata(ctx.paths.model, metadata);
+  // The test metrics go to reports/metrics.json alone: the bundle stays as trained.
   await writeFileAtomic(ctx.paths.metrics, `${JSON.stringify(result, null, 2)}\n`);
   return result;
 }

@@ -122,7 +122,8 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
         ...(preprocess.target.task === 'classification'
           ? { classes: preprocess.target.classes }
           : {}),
-        metrics: metadata.metrics,
+        // Test metrics are the evaluation's (reports/metrics.json, the registry record), not the bundle's.
+        validation_metrics: metadata.validation_metrics,
         ...envelope(request, model.version),
       });
     },

@@ -158,7 +158,11 @@ export const ModelResponse = {
       },
     },
     classes: { type: 'array', items: { type: 'string' } },
-    metrics: { type: ['object', 'null'], additionalProperties: { type: 'number' } },
+    validation_metrics: {
+      type: 'object',
+      additionalProperties: { type: 'number' },
+      description: 'Metrics on the validation split, recorded when the model was trained.',
+    },
     ...envelope,
   },
   required: ['name', 'task', 'features', ...envelopeKeys],

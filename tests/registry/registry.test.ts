@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PipelineError } from '../../pipeline/errors.js';
 import { loadBundle } from '../../pipeline/package/bundle.js';
 import { predictRows } from '../../pipeline/predict/predict.js';
+import type { MetricsFile } from '../../pipeline/report/metrics-file.js';
 import { GcsStore } from '../../pipeline/registry/gcs-store.js';
 import { openStore } from '../../pipeline/registry/store-url.js';
 import { LocalStore } from '../../pipeline/registry/local-store.js';
@@ -70,7 +71,7 @@ describe.each(Object.keys(stores))('%s store', (kind) => {
   it('registers versions by content hash, once, and lists them', async () => {
     const store = open();
     const [a, b] = models;
-    const first = await registerBundle(store, a!.modelDir);
+    const first = await registerBundle(store, a!.modelDir, await evaluation(a!));
     expect(first.added).toBe(true);
     expect(first.record.version).toBe(a!.version);
     expect(first.record.metrics?.accuracy).toBeGreaterThan(0.5);
@@ -222,10 +223,16 @@ it('refuses registry URLs it cannot open, naming them', () => {
   expect(() => openStore('gs://Bad_Bucket!/x')).toThrow(/is not a bucket name/);
 });
 
+/** The test metrics `mlops run` wrote beside the model: the bundle carries none. */
+async function evaluation(m: TrainedModel) {
+  const path = join(m.root, 'reports', 'metrics.json');
+  return { path, ...(JSON.parse(await readFile(path, 'utf8')) as MetricsFile) };
+}
+
 async function headline(m: TrainedModel): Promise<string> {
-  const { metrics } = (await loadBundle(m.modelDir)).metadata;
+  const { metrics } = await evaluation(m);
   const f = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(4));
-  return ['accuracy', 'macro_f1', 'log_loss'].map((k) => `${k} ${f(metrics![k]!)}`).join(', ');
+  return ['accuracy', 'macro_f1', 'log_loss'].map((k) => `${k} ${f(metrics[k]!)}`).join(', ');
 }
 
 describe('mlops registry', () => {
@@ -235,7 +242,8 @@ describe('mlops registry', () => {
   it('registers, lists, promotes from two processes at once and rolls back', async () => {
     const registry = join(tmp, 'cli-store');
     const [a, b, c] = models;
-    expect((await mlops(['register', '--model', a!.modelDir, '--registry', registry])).stdout).toBe(
+    const register = ['register', '--model', a!.modelDir, '--metrics', (await evaluation(a!)).path];
+    expect((await mlops([...register, '--registry', registry])).stdout).toBe(
       `registered ${a!.version} (penguins-species; ${await headline(a!)}) in ${registry}\n`,
     );
     const store = new LocalStore(registry);

@@ -73,7 +73,6 @@ describe('package', () => {
       target: { name: 'Species', classes: ['Adelie', 'Chinstrap', 'Gentoo'] },
       params: { layers: [16], learning_rate: 0.01, epochs: 60 },
       data: { path: 'data/penguins.json', rows_read: 344, dropped_rows: 0, unlabelled_rows: 0 },
-      metrics: null,
       lineage: {
         git_commit: commit,
         git_dirty: false,

@@ -6,7 +6,9 @@
  * MLOPS_REGISTRY environment variable, else .mlops/registry beside mlops.yaml.
  */
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { readMetadata } from '../../package/bundle.js';
 import { PipelineError } from '../../errors.js';
 import {
   fetchVersion,
@@ -16,11 +18,13 @@ import {
   registerBundle,
   resolveVersion,
   rollback,
+  type Evaluation,
 } from '../../registry/registry.js';
 import type { ObjectStore } from '../../registry/object-store.js';
 import type { VersionRecord } from '../../registry/records.js';
 import { openStore } from '../../registry/store-url.js';
 import { fmt } from '../../report/markdown.js';
+import { readMetricsFile } from '../../report/metrics-file.js';
 import { openRun } from '../../run/context.js';
 import { outputPaths } from '../../run/paths.js';
 import { show } from '../common.js';
@@ -74,6 +78,23 @@ function headline(metrics: Record<string, number> | null): string {
     .join(', ');
 }
 
+/**
+ * The test metrics to register with the model in `dir`: the file named, or the
+ * default one when it exists and scores this model (the bundle itself carries
+ * none: its bytes are fixed when it is trained).
+ */
+async function evaluationOf(
+  dir: string,
+  named: string | undefined,
+  fallback: string,
+): Promise<Evaluation | undefined> {
+  if (named) return { ...(await readMetricsFile(resolve(named))), path: display(named) };
+  if (!existsSync(fallback)) return undefined;
+  const file = await readMetricsFile(fallback);
+  const { model_version } = await readMetadata(dir);
+  return file.model_version === model_version ? { ...file, path: display(fallback) } : undefined;
+}
+
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows
@@ -94,10 +115,19 @@ export function registerRegistryCommands(program: Command): void {
   withRegistry(registry.command('register'))
     .description('store a trained model bundle under its version (content hash)')
     .option('-m, --model <dir>', 'model folder (default: artifacts/model beside the config)')
-    .action(async (opts: RegistryOptions & { model?: string }) => {
+    .option(
+      '--metrics <file>',
+      'its test metrics (default: reports/metrics.json beside the config, if it scores this model)',
+    )
+    .action(async (opts: RegistryOptions & { model?: string; metrics?: string }) => {
       const store = storeFor(opts);
-      const dir = opts.model ?? outputPaths(dirname(resolve(opts.config))).model;
-      const { record, added } = await registerBundle(store, dir);
+      const paths = outputPaths(dirname(resolve(opts.config)));
+      const dir = opts.model ?? paths.model;
+      const { record, added } = await registerBundle(
+        store,
+        dir,
+        await evaluationOf(dir, opts.metrics, paths.metrics),
+      );
       out(
         added
           ? `registered ${record.version} (${record.name}; ${headline(record.metrics)}) in ${where(store)}`
