@@ -3,11 +3,20 @@
  * lock, upload, switch `current`, run the service command, wait for readiness;
  * on failure switch back, run the service command again and report the rollback.
  * The first host that fails stops the deploy; the hosts before it keep the new
- * release, the ones after it are not touched.
+ * release, the ones after it are not touched. An aborted `signal` stops it the
+ * same way: the command running on the VM is ended there, a host whose `current`
+ * had moved is rolled back, and its lock is released.
  */
 import { PipelineError } from '../errors.js';
 import { pointCurrentAt, readCurrent, removeCurrent, type LiveRelease } from './activate.js';
-import { connect, withEnv, type Credentials, type RemoteHost } from './connection.js';
+import {
+  abortReason,
+  connect,
+  interrupted,
+  withEnv,
+  type Credentials,
+  type RemoteHost,
+} from './connection.js';
 import type { HostKeyPins } from './host-key.js';
 import { layoutOf, releaseDir, type Layout } from './layout.js';
 import { acquireLock } from './lock.js';
@@ -30,6 +39,12 @@ export interface DeployRequest {
   by: string;
   pid: number;
   events?: DeployEvents;
+  /**
+   * Stops the deploy (the shells abort it on SIGINT and SIGTERM, with the signal's
+   * name as the reason). The host being deployed is rolled back if its `current`
+   * had moved, and its lock released, before the deploy fails.
+   */
+  signal?: AbortSignal;
 }
 
 export interface HostResult {
@@ -48,8 +63,9 @@ export interface DeployResult {
 
 /**
  * Run the service command for the release now live, then wait for it to serve
- * that release; a reason when it does not. MLOPS_SERVER_CHANGED tells the command
- * whether the server itself changed (a restart) or only the model (a reload).
+ * that release; a reason when it does not. Both share the readiness timeout,
+ * counted from here. MLOPS_SERVER_CHANGED tells the command whether the server
+ * itself changed (a restart) or only the model (a reload).
  */
 async function reloadAndCheck(
   remote: RemoteHost,
@@ -57,7 +73,10 @@ async function reloadAndCheck(
   layout: Layout,
   live: LiveRelease,
   replaced: LiveRelease | null,
+  signal?: AbortSignal,
 ): Promise<string | undefined> {
+  const { timeout_ms: timeoutMs } = settings.readiness;
+  const deadline = Date.now() + timeoutMs;
   const env = {
     MLOPS_BASE: layout.base,
     MLOPS_RELEASE: live.version,
@@ -65,19 +84,24 @@ async function reloadAndCheck(
     MLOPS_SERVER_CHANGED: serverDiffers(replaced?.manifest, live.manifest) ? '1' : '0',
   };
   const command = await remote.exec(withEnv(env, settings.service_command), {
-    timeoutMs: settings.readiness.timeout_ms,
+    timeoutMs,
+    signal,
   });
+  if (command.timedOut)
+    return `the service command was still running after ${timeoutMs / 1000} s and was stopped`;
   if (command.code !== 0) {
     const output = (command.stderr || command.stdout).trim().split('\n').slice(-3).join(' / ');
     return `the service command failed (exit ${command.code})${output ? `: ${output}` : ''}`;
   }
   const probe = readinessProber(settings.readiness, (port) => remote.forward(port));
-  const outcome = await waitUntilReady(probe, settings.readiness, {
-    modelVersion: live.modelVersion,
-    release: live.version,
-  });
+  const outcome = await waitUntilReady(
+    probe,
+    settings.readiness,
+    { modelVersion: live.modelVersion, release: live.version },
+    { deadline, signal },
+  );
   if (outcome.ready) return undefined;
-  return `release ${live.version} did not become ready within ${settings.readiness.timeout_ms / 1000} s (last answer: ${outcome.last})`;
+  return `release ${live.version} did not become ready within ${timeoutMs / 1000} s (last answer: ${outcome.last})`;
 }
 
 async function rollBack(
@@ -87,8 +111,11 @@ async function rollBack(
   release: Release,
   previous: LiveRelease | null,
   failure: string,
+  interrupted: boolean,
 ): Promise<PipelineError> {
-  const hint = `releases/${release.version} stays on the VM for inspection; the service's own log says why it failed.`;
+  const hint = interrupted
+    ? `releases/${release.version} stays on the VM; a later deploy of it reuses it.`
+    : `releases/${release.version} stays on the VM for inspection; the service's own log says why it failed.`;
   if (previous?.version === release.version)
     return new PipelineError(
       'deploy',
@@ -106,6 +133,7 @@ async function rollBack(
     }
     await pointCurrentAt(remote, layout, previous.version);
     const failed = { version: release.version, manifest: release.manifest };
+    // Not interruptible: an interrupted deploy rolls back before it ends.
     const again = await reloadAndCheck(remote, settings, layout, previous, failed);
     return new PipelineError(
       'deploy',
@@ -127,16 +155,31 @@ async function deployHost(remote: RemoteHost, request: DeployRequest): Promise<H
   const { settings, release } = request;
   const layout = layoutOf(remote.target.base ?? settings.base);
   const step = (text: string) => request.events?.step?.(remote.name, text);
+  // A heartbeat that finds the lock taken over stops this deploy as an interrupt would.
+  const lost = new AbortController();
   const lock = await acquireLock(remote, layout, {
     by: request.by,
     pid: request.pid,
     release: release.version,
     staleMs: settings.lock_stale_ms,
+    onLost: (reason) => lost.abort(reason),
   });
-  if (lock.tookOverStale) step(`took over a stale lock ${layout.lock}`);
+  if (lock.tookOver) step(`took over ${layout.lock} from a deploy that died: ${lock.tookOver}`);
+  const signal = request.signal ? AbortSignal.any([request.signal, lost.signal]) : lost.signal;
   try {
     const previous = await readCurrent(remote, layout);
-    const upload = await uploadRelease(remote, release, layout, previous);
+    const unchanged = () =>
+      new PipelineError(
+        'deploy',
+        `${remote.name}: interrupted (${abortReason(signal)}) before current was switched; ${previous ? `release ${previous.version} stays live` : 'no release was live'}`,
+      );
+    if (signal.aborted) throw unchanged();
+    const upload = await uploadRelease(remote, release, layout, previous, signal).catch(
+      (error: unknown) => {
+        throw signal.aborted ? unchanged() : error;
+      },
+    );
+    if (signal.aborted) throw unchanged();
     const dir = releaseDir(layout, release.version);
     step(
       upload.outcome === 'uploaded'
@@ -151,10 +194,21 @@ async function deployHost(remote: RemoteHost, request: DeployRequest): Promise<H
       manifest: release.manifest,
     };
     // A connection lost here still deserves a rollback attempt (which reports if it cannot).
-    const failure = await reloadAndCheck(remote, settings, layout, live, previous).catch(
-      (error: Error) => `the service command could not run (${error.message})`,
+    const failure = await reloadAndCheck(remote, settings, layout, live, previous, signal).catch(
+      (error: Error) =>
+        signal.aborted
+          ? `interrupted (${abortReason(signal)}) before release ${release.version} was ready`
+          : `the service command could not run (${error.message})`,
     );
-    if (failure) throw await rollBack(remote, settings, layout, release, previous, failure);
+    if (failure) {
+      if (lost.signal.aborted)
+        throw new PipelineError(
+          'deploy',
+          `${remote.name}: ${failure}; current is left at ${release.version}, for the deploy that holds the lock now`,
+        );
+      step(`${failure}; rolling back to ${previous?.version ?? 'nothing'}`);
+      throw await rollBack(remote, settings, layout, release, previous, failure, signal.aborted);
+    }
     step(`ready, serving model ${release.modelVersion}`);
     const pruned = await pruneReleases(remote, layout, settings.keep, release.version);
     if (pruned.length) step(`removed old releases ${pruned.join(', ')}`);
@@ -163,7 +217,7 @@ async function deployHost(remote: RemoteHost, request: DeployRequest): Promise<H
       previous: previous?.version ?? null,
       upload,
       pruned,
-      tookOverStaleLock: lock.tookOverStale,
+      tookOverStaleLock: lock.tookOver !== undefined,
     };
   } finally {
     await lock.release();
@@ -175,12 +229,12 @@ export async function deploy(request: DeployRequest): Promise<DeployResult> {
   const { targets } = request.settings;
   for (const [index, target] of targets.entries()) {
     try {
-      const remote = await connect(
-        target,
-        request.credentials,
-        request.pins,
-        request.settings.connect_timeout_ms,
-      );
+      if (request.signal?.aborted) throw interrupted(describeTarget(target), request.signal);
+      const remote = await connect(target, request.credentials, request.pins, {
+        timeoutMs: request.settings.connect_timeout_ms,
+        commandTimeoutMs: request.settings.command_timeout_ms,
+        signal: request.signal,
+      });
       try {
         hosts.push(await deployHost(remote, request));
       } finally {

@@ -24,7 +24,8 @@ export interface Expected {
   release: string;
 }
 
-export type Prober = () => Promise<Probe>;
+/** One probe, given up after `timeoutMs` or when `signal` aborts. */
+export type Prober = (timeoutMs: number, signal?: AbortSignal) => Promise<Probe>;
 
 /**
  * What a response names: `model_version` and `release` from a JSON body, else the
@@ -58,7 +59,12 @@ function tunnel(connect: () => Promise<Duplex>): CreateConnection {
   };
 }
 
-function get(url: URL, timeoutMs: number, connect?: () => Promise<Duplex>): Promise<Probe> {
+function get(
+  url: URL,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  connect?: () => Promise<Duplex>,
+): Promise<Probe> {
   const send = url.protocol === 'https:' ? requestHttps : request;
   return new Promise((resolve, reject) => {
     const req = send(
@@ -66,7 +72,9 @@ function get(url: URL, timeoutMs: number, connect?: () => Promise<Duplex>): Prom
       {
         method: 'GET',
         headers: { connection: 'close' },
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: signal
+          ? AbortSignal.any([AbortSignal.timeout(timeoutMs), signal])
+          : AbortSignal.timeout(timeoutMs),
         ...(connect && { createConnection: tunnel(connect) }),
       },
       (res) => {
@@ -93,10 +101,10 @@ export function readinessProber(
 ): Prober {
   if (readiness.url) {
     const url = new URL(readiness.url);
-    return () => get(url, readiness.request_timeout_ms);
+    return (timeoutMs, signal) => get(url, timeoutMs, signal);
   }
   const url = new URL(`http://127.0.0.1:${readiness.port}${readiness.path}`);
-  return () => get(url, readiness.request_timeout_ms, () => forward(readiness.port));
+  return (timeoutMs, signal) => get(url, timeoutMs, signal, () => forward(readiness.port));
 }
 
 export function describeProbe(probe: Probe | Error | undefined): string {
@@ -117,22 +125,32 @@ export function isReady(probe: Probe, expected: Expected): boolean {
   return probe.release === undefined || probe.release === expected.release;
 }
 
+/**
+ * Probe until ready or `deadline` (ms since the epoch; the readiness timeout from
+ * now when omitted). No probe outlives the deadline; `signal` ends the wait at
+ * once, with its reason thrown.
+ */
 export async function waitUntilReady(
   probe: Prober,
   readiness: Readiness,
   expected: Expected,
+  options: { deadline?: number; signal?: AbortSignal } = {},
 ): Promise<ReadyOutcome> {
-  const deadline = Date.now() + readiness.timeout_ms;
+  const { signal } = options;
+  const deadline = options.deadline ?? Date.now() + readiness.timeout_ms;
   let last: Probe | Error | undefined;
   for (;;) {
+    signal?.throwIfAborted();
     try {
-      last = await probe();
+      const left = Math.max(1, Math.min(readiness.request_timeout_ms, deadline - Date.now()));
+      last = await probe(left, signal);
       if (isReady(last, expected)) return { ready: true };
     } catch (error) {
       last = error as Error;
     }
+    signal?.throwIfAborted();
     if (Date.now() + readiness.interval_ms > deadline)
       return { ready: false, last: describeProbe(last) };
-    await sleep(readiness.interval_ms);
+    await sleep(readiness.interval_ms, undefined, { signal });
   }
 }

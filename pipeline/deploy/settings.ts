@@ -39,6 +39,10 @@ export const ReadinessSchema = z.strictObject({
   path: z.string().startsWith('/').default('/readyz'),
   /** …or directly at this URL, when the deploying machine can reach the service. */
   url: z.url().optional(),
+  /**
+   * From the moment `current` moves: the service command and the wait for
+   * readiness share it, and the command is stopped on the VM when it passes.
+   */
   timeout_ms: z.int().positive().default(60_000),
   interval_ms: z.int().positive().default(500),
   /** How long one probe may take before it counts as not ready. */
@@ -60,12 +64,17 @@ export const DeploySettingsSchema = z.strictObject({
     .int()
     .min(2, { error: 'expected at least 2 (the live release and one to roll back to)' })
     .default(5),
-  /** A lock older than this is taken to be left behind by a deploy that died. */
+  /**
+   * A lock whose heartbeat is older than this was left by a deploy that died
+   * (a live deploy renews it every 15 s, or four times per this limit if shorter).
+   */
   lock_stale_ms: z
     .int()
     .positive()
-    .default(30 * 60_000),
+    .default(2 * 60_000),
   connect_timeout_ms: z.int().positive().default(20_000),
+  /** The deadline of every other command run on the VM (lock, switch, link, prune); stopped there when it passes. */
+  command_timeout_ms: z.int().positive().default(120_000),
 });
 
 export type Target = z.infer<typeof TargetSchema>;

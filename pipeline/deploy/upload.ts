@@ -65,20 +65,26 @@ async function linkUnchanged(
   from: string,
   partial: string,
   previous: Manifest,
+  signal?: AbortSignal,
 ): Promise<Set<string>> {
   const before = new Set(previous.files.map(identity));
   const same = release.files.filter((f) => before.has(identity(f))).map((f) => f.path);
   if (!same.length) return new Set();
   const result = await remote.exec(
     `cd -- ${sh(from)} && xargs -0 -r cp -l --parents -t ${sh(partial)} --`,
-    { input: same.join('\0') },
+    { input: same.join('\0'), signal },
   );
   // A filesystem without hard links, or a release tampered with: send everything.
   if (result.code !== 0) return new Set();
   return new Set(same);
 }
 
-async function makeDirs(remote: RemoteHost, release: Release, partial: string): Promise<void> {
+async function makeDirs(
+  remote: RemoteHost,
+  release: Release,
+  partial: string,
+  signal?: AbortSignal,
+): Promise<void> {
   const dirs = new Set<string>();
   for (const file of release.files) {
     const parts = file.path.split('/').slice(0, -1);
@@ -87,7 +93,7 @@ async function makeDirs(remote: RemoteHost, release: Release, partial: string): 
   await remote.run(
     `mkdir -m 755 -- ${sh(partial)} && cd -- ${sh(partial)} && xargs -0 -r mkdir -m 755 -p --`,
     `creating ${partial}`,
-    { input: [...dirs].join('\0') },
+    { input: [...dirs].join('\0'), signal },
   );
 }
 
@@ -96,6 +102,7 @@ export async function uploadRelease(
   release: Release,
   layout: Layout,
   live: LiveRelease | null,
+  signal?: AbortSignal,
 ): Promise<UploadResult> {
   const sftp = await remote.sftp();
   const target = releaseDir(layout, release.version);
@@ -117,8 +124,11 @@ export async function uploadRelease(
   }
 
   const partial = `${layout.releases}/.${release.version}.${randomBytes(4).toString('hex')}.partial`;
+  // Transfers in flight fail with the session; the partial directory is removed below.
+  const stop = () => remote.endSftp();
+  signal?.addEventListener('abort', stop, { once: true });
   try {
-    await makeDirs(remote, release, partial);
+    await makeDirs(remote, release, partial, signal);
     let linked = new Set<string>();
     if (live?.manifest) {
       linked = await linkUnchanged(
@@ -127,11 +137,12 @@ export async function uploadRelease(
         releaseDir(layout, live.version),
         partial,
         live.manifest,
+        signal,
       );
       if (!linked.size) {
         // Start over clean: a half-done link must not be written through.
-        await remote.run(sh('rm', '-rf', '--', partial), `clearing ${partial}`);
-        await makeDirs(remote, release, partial);
+        await remote.run(sh('rm', '-rf', '--', partial), `clearing ${partial}`, { signal });
+        await makeDirs(remote, release, partial, signal);
       }
     }
     const toSend = release.files.filter((f) => !linked.has(f.path));
@@ -154,15 +165,18 @@ export async function uploadRelease(
         cb,
       ),
     );
+    signal?.throwIfAborted();
     await remote.run(sh('mv', '-T', '--', partial, target), `moving the upload to ${target}`);
     return { outcome: 'uploaded', sent: toSend.length, linked: linked.size };
   } catch (error) {
-    await remote.exec(sh('rm', '-rf', '--', partial));
+    await remote.exec(sh('rm', '-rf', '--', partial)).catch(() => undefined);
     if (error instanceof PipelineError) throw error;
     throw new PipelineError(
       'deploy',
       `${remote.name}: uploading release ${release.version} failed (${(error as Error).message})`,
       { cause: error },
     );
+  } finally {
+    signal?.removeEventListener('abort', stop);
   }
 }

@@ -119,6 +119,73 @@ describe('the deploy lock', () => {
     expect(await vm.current()).toBe(`releases/${v1.version}`);
     expect(await exists(lock)).toBe(false);
   });
+
+  it('refuses a live deploy held longer than the stale limit, naming who holds it since when', async () => {
+    const vm = await newVm();
+    const stale = { lock_stale_ms: 2_000 };
+    const first = deployTo(vm, v1, {
+      ...stale,
+      service_command: `touch "$MLOPS_BASE/waiting"; while [ ! -e "$MLOPS_BASE/go" ]; do sleep 0.05; done; ${vm.serviceCommand}`,
+    });
+    try {
+      await until(() => exists(join(vm.base, 'waiting')));
+      // Held for twice the stale limit, with its heartbeat kept fresh all along.
+      await sleep(4_000);
+      const second = await deployTo(vm, v2, stale).catch((error: unknown) => error);
+
+      expect(second).toBeInstanceOf(PipelineError);
+      expect((second as PipelineError).message).toMatch(
+        new RegExp(
+          `^root@127\\.0\\.0\\.1:${sshd.port}: another deploy holds ${vm.base}/\\.deploy\\.lock: release ${v1.version} by ci@runner \\(pid ${process.pid}\\) since \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z, last heartbeat \\d s ago$`,
+        ),
+      );
+      expect((second as PipelineError).hint).toMatch(
+        /taken over once the last heartbeat is 2 s old/,
+      );
+    } finally {
+      await writeFile(join(vm.base, 'go'), '');
+      await first.catch(() => undefined);
+    }
+    expect((await first).release).toBe(v1.version);
+    expect(await vm.current()).toBe(`releases/${v1.version}`);
+    expect(await exists(join(vm.base, '.deploy.lock'))).toBe(false);
+  });
+
+  it('takes over the lock of a deploy whose heartbeat stopped, saying whose it was', async () => {
+    const vm = await newVm();
+    const lock = join(vm.base, '.deploy.lock');
+    await mkdir(lock);
+    const owner = {
+      token: 'f00dfeedf00dfeed',
+      by: 'alice@laptop',
+      pid: 4242,
+      release: 'r0',
+      started_at: '2026-11-25T09:01:12.000Z',
+    };
+    await writeFile(join(lock, 'owner'), `${JSON.stringify(owner)}\n`);
+    await writeFile(join(lock, 'heartbeat'), '');
+    // Its heartbeat stopped ten minutes ago; the default stale limit is 2 min.
+    const tenMinutesAgo = new Date(Date.now() - 10 * 60_000);
+    await utimes(join(lock, 'heartbeat'), tenMinutesAgo, tenMinutesAgo);
+    const steps: string[] = [];
+
+    const result = await deploy({
+      settings: settingsFor(sshd, vm),
+      release: v1,
+      credentials: { privateKey: sshd.privateKey },
+      pins: pinsFor(sshd),
+      by: 'ci@runner',
+      pid: process.pid,
+      events: { step: (_host, text) => steps.push(text) },
+    });
+
+    expect(result.hosts[0]!.tookOverStaleLock).toBe(true);
+    expect(steps[0]).toBe(
+      `took over ${lock} from a deploy that died: release r0 by alice@laptop (pid 4242) since 2026-11-25T09:01:12.000Z, last heartbeat 10 min ago`,
+    );
+    expect(await vm.current()).toBe(`releases/${v1.version}`);
+    expect(await exists(lock)).toBe(false);
+  });
 });
 
 describe('keeping the last releases', () => {
