@@ -35,6 +35,8 @@ export interface DeployRequest {
   keep: number;
   /** Progress lines for the log. */
   log?: (line: string) => void;
+  /** Aborted on cancel: the VM is rolled back and its lock released before the step fails. */
+  signal?: AbortSignal;
 }
 
 export interface DeployResult {
@@ -90,6 +92,7 @@ export const sshDeployer: Deployer = {
       by: `github-actions@${hostname()}`,
       pid: process.pid,
       events: { step: (host, text) => request.log?.(`${host}: ${text}`) },
+      signal: request.signal,
     });
     return { release: result.release, deployed: true };
   },

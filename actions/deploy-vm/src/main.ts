@@ -13,6 +13,9 @@ await runAction(async () => {
     `release ${release} to ${target}, host key ${settings.hostKey.type} ${settings.hostKey.fingerprint}`,
   );
   const deployer = settings.dryRun ? planOnlyDeployer : sshDeployer;
+  // A cancelled run gets SIGINT, then SIGTERM: either one rolls back and unlocks.
+  const cancel = new AbortController();
+  for (const name of ['SIGINT', 'SIGTERM'] as const) process.once(name, () => cancel.abort(name));
   const result = await deployer.deployRelease({
     host: settings.host,
     port: settings.port,
@@ -28,6 +31,7 @@ await runAction(async () => {
     readyTimeoutSeconds: settings.readyTimeoutSeconds,
     keep: settings.keep,
     log: (line) => core.info(line),
+    signal: cancel.signal,
   });
   const verb = result.deployed ? 'deployed' : 'planned (dry run, nothing changed)';
   await writeSummary((s) =>

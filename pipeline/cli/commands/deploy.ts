@@ -1,10 +1,13 @@
 /**
  * `mlops deploy`: put the model (and the server that serves it) live on VMs
  * over SSH. Secrets come from files or environment variables, read here only.
+ * SIGINT and SIGTERM stop the deploy through an AbortSignal: the library rolls
+ * the host back and releases its lock, then this exits 130 or 143; a second
+ * signal exits at once.
  */
 import { Option, type Command } from 'commander';
 import { readFile } from 'node:fs/promises';
-import { hostname, userInfo } from 'node:os';
+import { constants, hostname, userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { deploy } from '../../deploy/deploy.js';
 import { parseHostKeyPins } from '../../deploy/host-key.js';
@@ -31,6 +34,7 @@ interface DeployOptions {
   readyTimeout: string;
   keep: string;
   lockStale: string;
+  commandTimeout: string;
   quiet?: boolean;
 }
 
@@ -92,12 +96,51 @@ function settingsFrom(opts: DeployOptions) {
     },
     keep: positive(opts.keep, '--keep'),
     lock_stale_ms: Math.round(positive(opts.lockStale, '--lock-stale') * 60_000),
+    command_timeout_ms: Math.round(positive(opts.commandTimeout, '--command-timeout') * 1000),
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new PipelineError('usage', `deploy setting ${issue.path.join('.')}: ${issue.message}`);
   }
   return parsed.data;
+}
+
+/**
+ * The first SIGINT or SIGTERM aborts the deploy, which then rolls back and
+ * releases its lock; a second one exits at once, leaving the lock to go stale.
+ */
+function onSignals(names: NodeJS.Signals[]) {
+  const controller = new AbortController();
+  let received: NodeJS.Signals | undefined;
+  const status = (name: NodeJS.Signals) => 128 + constants.signals[name];
+  const handle = (name: NodeJS.Signals) => {
+    if (received) {
+      say('deploy', `${name} again: stopping now; the lock on the VM is taken over once stale`);
+      process.exit(status(name));
+    }
+    received = name;
+    say(
+      'deploy',
+      `${name}: stopping; rolling back what was switched and releasing the lock (${name} again to stop at once)`,
+    );
+    controller.abort(name);
+  };
+  for (const name of names) process.on(name, handle);
+  return {
+    signal: controller.signal,
+    /** An interrupted deploy's error, printed as main prints errors, with the signal's exit status. */
+    exitIfReceived(error: unknown): never {
+      if (!received) throw error;
+      if (error instanceof PipelineError) {
+        process.stderr.write(`error: ${error.message}\n`);
+        if (error.hint) process.stderr.write(`hint: ${error.hint}\n`);
+      } else process.stderr.write(`error: ${String(error)}\n`);
+      process.exit(status(received));
+    },
+    dispose() {
+      for (const name of names) process.off(name, handle);
+    },
+  };
 }
 
 export function registerDeployCommand(program: Command): void {
@@ -141,11 +184,24 @@ export function registerDeployCommand(program: Command): void {
     )
     .option('--ready-path <path>', 'readiness route', '/readyz')
     .option('--ready-url <url>', 'probe this URL directly instead of through SSH')
-    .option('--ready-timeout <seconds>', 'how long the release has to become ready', '60')
+    .option(
+      '--ready-timeout <seconds>',
+      'how long the service command and the readiness check may take together; the command is stopped on the VM when it passes',
+      '60',
+    )
     .addOption(
       new Option('--keep <n>', 'releases kept on each VM, the live one included').default('5'),
     )
-    .option('--lock-stale <minutes>', 'take over a deploy lock older than this', '30')
+    .option(
+      '--lock-stale <minutes>',
+      "take over a deploy lock whose holder's heartbeat is older than this",
+      '2',
+    )
+    .option(
+      '--command-timeout <seconds>',
+      'deadline of every other command run on the VM (lock, switch, link, prune)',
+      '120',
+    )
     .option('-q, --quiet', 'print only the result')
     .action(async (opts: DeployOptions) => {
       const settings = settingsFrom(opts);
@@ -164,6 +220,7 @@ export function registerDeployCommand(program: Command): void {
           'deploy',
           `release ${release.version}: ${release.files.length} files, model ${release.modelVersion}`,
         );
+      const interrupt = onSignals(['SIGINT', 'SIGTERM']);
       const result = await deploy({
         settings,
         release,
@@ -172,7 +229,10 @@ export function registerDeployCommand(program: Command): void {
         by: `${userInfo().username}@${hostname()}`,
         pid: process.pid,
         events: opts.quiet ? {} : { step: (host, text) => say('deploy', `${host}: ${text}`) },
-      });
+        signal: interrupt.signal,
+      })
+        .catch((error: unknown) => interrupt.exitIfReceived(error))
+        .finally(() => interrupt.dispose());
       say(
         'deploy',
         `release ${result.release} is live on ${result.hosts.map((h) => h.host).join(', ')}`,
