@@ -38,13 +38,18 @@ function codeOf(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException).code;
 }
 
+/** ENOTDIR says little to a user: it means a folder on the way is a file. */
+function reason(error: unknown): string {
+  const code = codeOf(error);
+  if (code === 'ENOTDIR') return 'ENOTDIR: a folder on the way is a file';
+  return code ?? (error as Error).message;
+}
+
 function cannot(path: string, doing: string, error: unknown): PipelineError {
   if (error instanceof PipelineError) return error;
-  return new PipelineError(
-    'usage',
-    `${path}: cannot ${doing} (${codeOf(error) ?? (error as Error).message})`,
-    { cause: error },
-  );
+  return new PipelineError('usage', `${path}: cannot ${doing} (${reason(error)})`, {
+    cause: error,
+  });
 }
 
 async function sha256Of(path: string): Promise<string> {

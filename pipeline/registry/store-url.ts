@@ -30,5 +30,10 @@ export function openStore(url: string, options: StoreOptions = {}): ObjectStore 
     throw new PipelineError('usage', `registry ${url}: ${scheme}:// is not supported`, {
       hint: 'Use a local folder or gs://BUCKET/PREFIX.',
     });
-  return new LocalStore(resolve(scheme === 'file' ? url.slice('file://'.length) : url));
+  const path = scheme === 'file' ? url.slice('file://'.length) : url;
+  if (!path.trim())
+    throw new PipelineError('usage', `registry ${url}: names no folder`, {
+      hint: 'Write it as file:///ABSOLUTE/PATH, or give the folder itself.',
+    });
+  return new LocalStore(resolve(path));
 }

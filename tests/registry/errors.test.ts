@@ -122,6 +122,10 @@ it('an empty registry URL is refused, and an empty MLOPS_REGISTRY means the defa
     code: 2,
     stderr: expect.stringMatching(/^error: registry URL is empty\nhint: /),
   });
+  expect(await mlops(['list', '--registry', 'file://'], { cwd: elsewhere })).toMatchObject({
+    code: 2,
+    stderr: expect.stringMatching(/^error: registry file:\/\/: names no folder\nhint: /),
+  });
   // As a workflow sets it for a secret that does not exist: the registry beside
   // the config, not the current folder.
   const config = join(model.root, 'mlops.yaml');

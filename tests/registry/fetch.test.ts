@@ -124,6 +124,18 @@ describe('mlops registry fetch --to', () => {
     const result = await mlops(['fetch', model.version, '--to', file, '--registry', registry]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(`error: ${file}: a file, not a folder`);
+    const under = await mlops([
+      'fetch',
+      model.version,
+      '--to',
+      join(file, 'model'),
+      '--registry',
+      registry,
+    ]);
+    expect(under.code).toBe(2);
+    expect(under.stderr).toContain(
+      `error: ${join(file, 'model')}: cannot look at the folder (ENOTDIR: a folder on the way is a file)`,
+    );
     expect(await readFile(file, 'utf8')).toBe('keep me\n');
   });
 });
