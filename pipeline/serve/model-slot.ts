@@ -1,6 +1,6 @@
 /**
- * The model being served, and its replacement. A new bundle is loaded and
- * warmed up beside the old one, then swapped in with one assignment. Predicting
+ * The model being served, and its replacement. A new bundle is loaded,
+ * checked (model-check.ts) and warmed up beside the old one, then swapped in with one assignment. Predicting
  * is synchronous from reading the slot to the result, so no request can see a
  * half-swapped model or hold the old network across the swap; the old one is
  * disposed right after it.
@@ -8,7 +8,7 @@
 import { realpath } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { loadBundle, type ModelBundle } from '../package/bundle.js';
-import { predictRows } from '../predict/predict.js';
+import { checkBundle } from './model-check.js';
 
 export interface LoadedModel {
   bundle: ModelBundle;
@@ -34,13 +34,6 @@ export function exampleRow(bundle: ModelBundle): Record<string, number | string>
   for (const f of bundle.preprocess.features)
     row[f.name] = f.type === 'numeric' ? Number(f.mean.toPrecision(4)) : (f.categories[0] ?? '');
   return row;
-}
-
-function warmUp(bundle: ModelBundle): void {
-  // The first prediction compiles kernels; do it before the model takes traffic.
-  const outcome = predictRows(bundle, [exampleRow(bundle)]);
-  if (!outcome.ok)
-    throw new Error(`the model rejects its own example row: ${outcome.errors[0]!.message}`);
 }
 
 /** `dir` with symlinks resolved; as given when it does not exist, so the load names what is missing. */
@@ -81,13 +74,15 @@ export class ModelSlot {
 
   private async load(): Promise<ReloadResult> {
     const previous = this.model;
-    let bundle: ModelBundle;
+    let bundle: ModelBundle | undefined;
     let dir: string;
     try {
       dir = await resolveLinks(this.dir);
       bundle = await loadBundle(dir);
-      warmUp(bundle);
+      // Checked, and run once (compiling its kernels), before it takes traffic.
+      checkBundle(bundle, dir);
     } catch (error) {
+      bundle?.network.dispose();
       const message = error instanceof Error ? error.message : String(error);
       if (!previous) this.lastError = message;
       return { ok: false, error: message, version: previous?.version ?? null };
