@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { Config } from '../config/schema.js';
 import { PipelineError } from '../errors.js';
 import { column, type Table } from '../data/table.js';
+import { clip } from '../util/text.js';
 
 const NumericFeature = z.object({
   name: z.string(),
@@ -146,7 +147,9 @@ export interface FieldError {
 /**
  * Check rows given for prediction against the feature schema and encode them.
  * Every problem is returned with its row and field, so a server can answer 400
- * with all of them at once.
+ * with all of them at once. Rows come from untrusted requests: a value is
+ * described in a message, never serialised whole (a 5,000-deep array would
+ * overflow the stack), and a name or text echoed back is clipped.
  */
 export function encodeRows(
   pre: Preprocess,
@@ -164,10 +167,11 @@ export function encodeRows(
     const record = row as Record<string, unknown>;
     for (const key of Object.keys(record))
       if (!known.has(key) && key !== pre.target.name)
-        errors.push({ row: i, field: key, message: 'unknown field' });
+        errors.push({ row: i, field: clip(key), message: 'unknown field' });
     let offset = 0;
     for (const f of pre.features) {
-      const value = record[f.name];
+      // Own fields only: a feature named like an Object method is not inherited.
+      const value = Object.hasOwn(record, f.name) ? record[f.name] : undefined;
       const base = i * pre.inputSize + offset;
       if (value === undefined || value === null) {
         if (!optional.has(f.name)) errors.push({ row: i, field: f.name, message: 'missing' });
@@ -178,14 +182,24 @@ export function encodeRows(
           errors.push({
             row: i,
             field: f.name,
-            message: `expected a number, got ${JSON.stringify(value)}`,
+            message: `expected a number, got ${describeValue(value)}`,
           });
-        else x[base] = (n - f.mean) / f.std;
+        else {
+          const z = (n - f.mean) / f.std;
+          // The network computes in 32-bit floats: 1e308 would enter it as Infinity.
+          if (Number.isFinite(Math.fround(z))) x[base] = z;
+          else
+            errors.push({
+              row: i,
+              field: f.name,
+              message: `${describeValue(value)} is out of the range the model takes`,
+            });
+        }
       } else if (typeof value !== 'string') {
         errors.push({
           row: i,
           field: f.name,
-          message: `expected a string, got ${JSON.stringify(value)}`,
+          message: `expected a string, got ${describeValue(value)}`,
         });
       } else {
         const j = f.categories.indexOf(value);
@@ -195,6 +209,14 @@ export function encodeRows(
     }
   });
   return { x, errors };
+}
+
+/** A value from a request, as a message may show it: bounded, whatever its size or depth. */
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(clip(value));
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object' && value !== null) return 'an object';
+  return String(value);
 }
 
 const ISO_DATE =

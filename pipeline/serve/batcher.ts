@@ -4,16 +4,22 @@
  * ops, not arithmetic), so rows queued during one turn of the event loop are
  * run through it in one call at the next turn. Each request's rows are still
  * validated on their own, so one bad request never fails its neighbours.
+ *
+ * The flush runs in a setImmediate callback, where an uncaught throw would end
+ * the process: every step that touches a request is guarded, and a failure
+ * answers only the requests it concerns.
  */
 import type { Prediction } from '../predict/predict.js';
 import { decodeOutputs } from '../predict/predict.js';
 import { encodeRows, type FieldError } from '../prepare/preprocess.js';
 import { predictMatrix } from '../train/fit.js';
+import { NON_FINITE_MESSAGE, nonFiniteRows } from './finite.js';
 import type { ModelSlot } from './model-slot.js';
 
 export type BatchOutcome =
   | { ok: true; version: string; predictions: Prediction[] }
-  | { ok: false; version: string; errors: FieldError[] }
+  /** invalid: the rows do not fit the model's features; non_finite: the model gave NaN or ±Infinity for them. */
+  | { ok: false; version: string; reason: 'invalid' | 'non_finite'; errors: FieldError[] }
   | { ok: false; version: null; notReady: string };
 
 interface Pending {
@@ -46,6 +52,16 @@ export class PredictBatcher {
     this.scheduled = false;
     const queue = this.queue;
     this.queue = [];
+    try {
+      this.predictQueue(queue);
+    } catch (error) {
+      // A fault of ours outside any one request: fail them all (settled ones
+      // ignore it), never the process.
+      for (const p of queue) p.reject(error);
+    }
+  }
+
+  private predictQueue(queue: readonly Pending[]): void {
     // One synchronous pass from reading the slot to resolving: a reload cannot
     // swap (or dispose) the model in the middle of it.
     const model = this.slot.current;
@@ -58,43 +74,65 @@ export class PredictBatcher {
     let group: { pending: Pending; x: Float32Array }[] = [];
     let groupRows = 0;
     const run = () => {
-      if (!group.length) return;
-      const x = new Float32Array(groupRows * pre.inputSize);
-      let offset = 0;
-      for (const g of group) {
-        x.set(g.x, offset * pre.inputSize);
-        offset += g.pending.rows.length;
-      }
-      let out: Float32Array;
-      try {
-        out = predictMatrix(model.bundle.network, x, groupRows, pre.inputSize);
-      } catch (error) {
-        for (const g of group) g.pending.reject(error);
-        group = [];
-        groupRows = 0;
-        return;
-      }
-      offset = 0;
-      for (const g of group) {
-        const n = g.pending.rows.length;
-        g.pending.resolve({
-          ok: true,
-          version: model.version,
-          predictions: decodeOutputs(pre, out, offset, n),
-        });
-        offset += n;
-      }
+      const members = group;
+      const rows = groupRows;
       group = [];
       groupRows = 0;
+      if (!members.length) return;
+      let out: Float32Array;
+      try {
+        const x = new Float32Array(rows * pre.inputSize);
+        let offset = 0;
+        for (const g of members) {
+          x.set(g.x, offset * pre.inputSize);
+          offset += g.pending.rows.length;
+        }
+        out = predictMatrix(model.bundle.network, x, rows, pre.inputSize);
+      } catch (error) {
+        for (const g of members) g.pending.reject(error);
+        return;
+      }
+      let offset = 0;
+      for (const g of members) {
+        const n = g.pending.rows.length;
+        try {
+          const predictions = decodeOutputs(pre, out, offset, n);
+          const bad = nonFiniteRows(predictions);
+          g.pending.resolve(
+            bad.length
+              ? {
+                  ok: false,
+                  version: model.version,
+                  reason: 'non_finite',
+                  errors: bad.map((row) => ({ row, field: '', message: NON_FINITE_MESSAGE })),
+                }
+              : { ok: true, version: model.version, predictions },
+          );
+        } catch (error) {
+          g.pending.reject(error);
+        }
+        offset += n;
+      }
     };
     for (const pending of queue) {
-      const { x, errors } = encodeRows(pre, pending.rows);
-      if (errors.length) {
-        pending.resolve({ ok: false, version: model.version, errors });
+      let encoded: ReturnType<typeof encodeRows>;
+      try {
+        encoded = encodeRows(pre, pending.rows);
+      } catch (error) {
+        pending.reject(error);
+        continue;
+      }
+      if (encoded.errors.length) {
+        pending.resolve({
+          ok: false,
+          version: model.version,
+          reason: 'invalid',
+          errors: encoded.errors,
+        });
         continue;
       }
       if (groupRows + pending.rows.length > this.maxBatchRows) run();
-      group.push({ pending, x });
+      group.push({ pending, x: encoded.x });
       groupRows += pending.rows.length;
     }
     run();

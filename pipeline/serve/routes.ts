@@ -37,11 +37,17 @@ export interface RouteContext {
   reload(): Promise<ReloadResult>;
 }
 
-function describeFieldErrors(errors: readonly FieldError[]): string {
+/** Most field errors listed in one response; the message gives the total. */
+const MAX_FIELD_ERRORS = 100;
+
+function describeFieldErrors(
+  errors: readonly FieldError[],
+  [one, many]: readonly [string, string],
+): string {
   const shown = errors
     .slice(0, 5)
     .map((e) => `row ${e.row} ${e.field ? `"${e.field}" ` : ''}${e.message}`);
-  return `${errors.length} invalid value${errors.length === 1 ? '' : 's'}: ${shown.join('; ')}${errors.length > 5 ? '; …' : ''}`;
+  return `${errors.length} ${errors.length === 1 ? one : many}: ${shown.join('; ')}${errors.length > 5 ? '; …' : ''}`;
 }
 
 export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
@@ -71,12 +77,26 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
           message: outcome.notReady,
         });
       if (!outcome.ok)
-        return sendError(request, reply, {
-          status: 400,
-          code: 'invalid_input',
-          message: describeFieldErrors(outcome.errors),
-          fields: outcome.errors,
-        });
+        return sendError(
+          request,
+          reply,
+          outcome.reason === 'invalid'
+            ? {
+                status: 400,
+                code: 'invalid_input',
+                message: describeFieldErrors(outcome.errors, ['invalid value', 'invalid values']),
+                fields: outcome.errors.slice(0, MAX_FIELD_ERRORS),
+              }
+            : {
+                status: 422,
+                code: 'non_finite_prediction',
+                message: describeFieldErrors(outcome.errors, [
+                  'row without a finite prediction',
+                  'rows without a finite prediction',
+                ]),
+                fields: outcome.errors.slice(0, MAX_FIELD_ERRORS),
+              },
+        );
       const version = outcome.version;
       for (const p of outcome.predictions)
         metrics.predictions.inc({ model_version: version, class: 'label' in p ? p.label : '' });

@@ -18,7 +18,15 @@ import { initBackend, type BackendName } from '../train/backend.js';
 import { API_VERSION } from './api-version.js';
 import { bearerChecker } from './auth.js';
 import { PredictBatcher } from './batcher.js';
+import { clip } from '../util/text.js';
+import {
+  closeWithGrace,
+  connectionLimits,
+  TIMEOUT_CHECK_INTERVAL,
+  type ConnectionLimits,
+} from './connections.js';
 import { toApiError, type ApiError } from './errors.js';
+import { JSON_LIMITS, useBoundedJsonParser, type JsonLimits } from './json-limits.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
 import { ModelSlot, type ReloadResult } from './model-slot.js';
 import { registerRoutes } from './routes.js';
@@ -26,7 +34,7 @@ import { ErrorResponse, FieldError, MAX_ROWS_DEFAULT, Prediction, Row } from './
 
 export const BODY_LIMIT_DEFAULT = 1024 * 1024;
 
-export interface ServerOptions {
+export interface ServerOptions extends Partial<ConnectionLimits> {
   /** The model bundle folder; reloads read it again (it may be a symlink that a deploy switches). */
   modelDir: string;
   /** When set, predict and admin routes need `Authorization: Bearer <token>`. */
@@ -37,6 +45,8 @@ export interface ServerOptions {
   maxRows?: number;
   /** TensorFlow.js backend to prefer (the fastest that loads, when not given). */
   backend?: BackendName;
+  /** Bounds on a JSON body's nesting, fields and string lengths. */
+  jsonLimits?: JsonLimits;
   /** Fastify's logger option (false: no log). */
   logger?: FastifyServerOptions['logger'];
 }
@@ -48,7 +58,10 @@ export interface PredictionServer {
   /** Load the model folder again and swap it in; the old model serves until then. */
   reload(): Promise<ReloadResult>;
   listen(host: string, port: number): Promise<string>;
-  /** Stop accepting, finish the requests in flight, release the model. */
+  /**
+   * Stop accepting, finish the requests in flight, release the model. Connections
+   * still open after the shutdown grace (a stalled upload) are cut.
+   */
   close(): Promise<void>;
 }
 
@@ -57,6 +70,7 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 export async function createPredictionServer(options: ServerOptions): Promise<PredictionServer> {
   const bodyLimit = options.bodyLimit ?? BODY_LIMIT_DEFAULT;
   const maxRows = options.maxRows ?? MAX_ROWS_DEFAULT;
+  const limits = connectionLimits(options);
   await initBackend(options.backend);
   let closing = false;
   const slot = new ModelSlot(options.modelDir);
@@ -66,6 +80,14 @@ export async function createPredictionServer(options: ServerOptions): Promise<Pr
 
   const app = Fastify({
     bodyLimit,
+    // A client that stalls in its headers or body is cut off (408), and an idle
+    // keep-alive connection closed, so stalled sockets cannot pile up.
+    requestTimeout: limits.requestTimeout,
+    keepAliveTimeout: limits.keepAliveTimeout,
+    http: {
+      headersTimeout: limits.headersTimeout,
+      connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_INTERVAL, limits.headersTimeout),
+    },
     logger: options.logger ?? false,
     // One log line per request would cost more than the prediction; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
@@ -78,6 +100,10 @@ export async function createPredictionServer(options: ServerOptions): Promise<Pr
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false } },
     return503OnClosing: true,
   });
+  // Below the descriptor limit: past it the process could neither accept nor
+  // read a model; over the cap a new connection is refused and others are served.
+  app.server.maxConnections = limits.maxConnections;
+  useBoundedJsonParser(app, options.jsonLimits ?? JSON_LIMITS);
 
   const envelope = (request: FastifyRequest, version = slot.current?.version ?? null) => ({
     model_version: version,
@@ -123,6 +149,9 @@ export async function createPredictionServer(options: ServerOptions): Promise<Pr
     // While closing, a keep-alive connection is ended after its response instead
     // of holding shutdown open until the client lets go of it.
     if (closing) reply.header('connection', 'close');
+    // Answered before its body was read (401, 413, 415 …): close the connection
+    // rather than wait for a body nobody will read.
+    if (!request.raw.complete) reply.header('connection', 'close');
     if (!reply.hasHeader('x-model-version'))
       reply.header('x-model-version', slot.current?.version ?? '');
     done(null, payload);
@@ -149,7 +178,7 @@ export async function createPredictionServer(options: ServerOptions): Promise<Pr
     sendError(request, reply, {
       status: 404,
       code: 'not_found',
-      message: `${request.method} ${request.url.split('?')[0]} is not a route; see /docs`,
+      message: `${request.method} ${clip(request.url.split('?')[0]!)} is not a route; see /docs`,
     }),
   );
 
@@ -221,7 +250,7 @@ export async function createPredictionServer(options: ServerOptions): Promise<Pr
     listen: (host, port) => app.listen({ host, port }),
     close: async () => {
       closing = true;
-      await app.close();
+      await closeWithGrace(app.server, () => app.close(), limits.shutdownGrace);
       slot.dispose();
     },
   };

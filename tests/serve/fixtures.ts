@@ -1,7 +1,10 @@
-/** Shared by the serving tests: a model folder behind a symlink, as a deploy lays it out. */
+/**
+ * Shared by the serving tests: a model folder behind a symlink, as a deploy lays
+ * it out, a valid row, and clients that stall.
+ */
 import { rename, symlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 
 /** Point `link` at `target` atomically (a new symlink renamed over the old one). */
 export async function switchLink(link: string, target: string): Promise<void> {
@@ -30,3 +33,41 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+export interface Raw {
+  socket: Socket;
+  /** Resolves with the ms from connecting to the server closing the connection. */
+  closed: Promise<number>;
+  received(): string;
+}
+
+/** A connection that sends `data` and then nothing more. */
+export function stall(url: string, data: string): Promise<Raw> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    let text = '';
+    const socket = connect({ host: hostname, port: Number(port) }, () => {
+      socket.write(data);
+      resolve({ socket, closed, received: () => text });
+    });
+    const closed = new Promise<number>((done) =>
+      socket.once('close', () => done(Date.now() - started)),
+    );
+    socket.on('data', (d: Buffer) => (text += d.toString()));
+    // A reset after connecting (a refused connection past the cap) only closes it.
+    socket.on('error', reject);
+  });
+}
+
+/** A predict request whose headers are complete and whose body stops after a few bytes. */
+export const partialBody = (headers: Record<string, string> = {}) =>
+  [
+    'POST /v1/predict HTTP/1.1',
+    'Host: 127.0.0.1',
+    'Content-Type: application/json',
+    'Content-Length: 500',
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+    '',
+    '{"Island": "Bis',
+  ].join('\r\n');
