@@ -1,12 +1,12 @@
 /** `mlops serve` as a process: the token from the environment, SIGHUP reloads, SIGTERM stops cleanly. */
 import { spawn } from 'node:child_process';
-import { cp, mkdir, mkdtemp, rm, stat, truncate } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { trainPenguins, type TrainedModel } from '../support/trained-penguins.js';
-import { PENGUIN, switchLink } from './fixtures.js';
+import { partialBody, PENGUIN, stall, switchLink } from './fixtures.js';
 
 let a: TrainedModel;
 let b: TrainedModel;
@@ -23,11 +23,16 @@ afterAll(async () => {
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
-function mlops(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ['bin/mlops.js', ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** `mlops` in a child process; an env value undefined unsets it, `prefix` runs it under another command. */
+function mlops(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  prefix: string[] = [],
+) {
+  const merged: NodeJS.ProcessEnv = { ...process.env, ...env };
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete merged[k];
+  const [command, ...rest] = [...prefix, process.execPath, 'bin/mlops.js', ...args];
+  const child = spawn(command!, rest, { env: merged, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   child.stdout.resume();
@@ -100,7 +105,7 @@ it('follows `current` on SIGHUP as a deploy lays it out, naming the release in /
 
   const server = mlops(
     ['serve', '--model', join(current, 'model'), '--port', '0', '--log-level', 'warn'],
-    { MLOPS_API_TOKEN: '' },
+    { MLOPS_API_TOKEN: undefined },
   );
   try {
     const [, url] = await server.waitFor(/ on (http:\/\/127\.0\.0\.1:\d+)/);
@@ -193,4 +198,97 @@ it('takes MLOPS_API_TOKEN as the token file is taken: trimmed, and refused when 
     server.child.kill('SIGTERM');
     await server.exit;
   }
+});
+
+it('refuses an empty MLOPS_API_TOKEN, as an empty token file, with exit status 2: set but empty never turns auth off', async () => {
+  for (const value of ['', '  \n']) {
+    const server = mlops(['serve', '--model', a.modelDir, '--port', '0'], {
+      MLOPS_API_TOKEN: value,
+    });
+    const stopped = setTimeout(() => server.child.kill('SIGKILL'), 15_000);
+    expect(await server.exit).toBe(2);
+    clearTimeout(stopped);
+    expect(server.stderr()).toContain('error: MLOPS_API_TOKEN: is empty');
+    expect(server.stderr()).toContain('unset it');
+  }
+  const file = join(tmp, 'empty-token');
+  await writeFile(file, '\n');
+  const fromFile = mlops(['serve', '--model', a.modelDir, '--port', '0', '--token-file', file]);
+  expect(await fromFile.exit).toBe(2);
+  expect(fromFile.stderr()).toContain(`error: --token-file ${file}: is empty`);
+});
+
+it('a body nested 5,000 deep is a 400, and the process and the requests batched with it live on', async () => {
+  const server = mlops(['serve', '--model', a.modelDir, '--port', '0', '--log-level', 'warn'], {
+    MLOPS_API_TOKEN: undefined,
+  });
+  try {
+    const [, url] = await server.waitFor(/ on (http:\/\/127\.0\.0\.1:\d+)/);
+    const post = (body: string) =>
+      fetch(`${url}/v1/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      }).then((r) => r.status);
+    const deep = `{"Island": ${'['.repeat(5000)}${']'.repeat(5000)}}`;
+    const statuses = await Promise.all(
+      [PENGUIN, deep, PENGUIN, `{"rows": [${deep}]}`, PENGUIN].map((b) =>
+        post(typeof b === 'string' ? b : JSON.stringify(b)),
+      ),
+    );
+    expect(statuses).toEqual([200, 400, 200, 400, 200]);
+    expect(await post(JSON.stringify(PENGUIN))).toBe(200);
+    expect(server.child.exitCode).toBeNull();
+  } finally {
+    server.child.kill('SIGTERM');
+    await server.exit;
+  }
+});
+
+it('under a limit of 256 open files, 300 stalled uploads leave it able to reload, and it serves again once they are cut off', async () => {
+  const link = join(tmp, 'fd-limit');
+  await switchLink(link, a.modelDir);
+  const server = mlops(
+    ['serve', '--model', link, '--port', '0', '--log-level', 'warn', '--request-timeout', '3'],
+    { MLOPS_API_TOKEN: undefined },
+    ['prlimit', '--nofile=256:256'],
+  );
+  try {
+    const [, url] = await server.waitFor(/ on (http:\/\/127\.0\.0\.1:\d+)/);
+    const clients = await Promise.all(
+      Array.from({ length: 300 }, () => stall(url!, partialBody()).catch(() => undefined)),
+    );
+    // The cap keeps descriptors free: a reload can still open the model's files.
+    await switchLink(link, b.modelDir);
+    server.child.kill('SIGHUP');
+    await server.waitFor(new RegExp(`reloaded: model ${b.version} \\(was ${a.version}\\)`));
+    await Promise.all(clients.map((c) => c?.closed));
+    const res = await fetch(`${url}/v1/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(PENGUIN),
+    });
+    expect(res.status).toBe(200);
+    expect(server.child.exitCode).toBeNull();
+  } finally {
+    server.child.kill('SIGTERM');
+    await server.exit;
+  }
+});
+
+it('SIGTERM with a stalled upload open exits 0 after the shutdown grace, not after the request timeout', async () => {
+  const server = mlops(['serve', '--model', a.modelDir, '--port', '0', '--log-level', 'warn'], {
+    MLOPS_API_TOKEN: undefined,
+  });
+  const [, url] = await server.waitFor(/ on (http:\/\/127\.0\.0\.1:\d+)/);
+  const client = await stall(url!, partialBody());
+  await new Promise((r) => setTimeout(r, 200));
+  const started = Date.now();
+  server.child.kill('SIGTERM');
+  const stopped = setTimeout(() => server.child.kill('SIGKILL'), 25_000);
+  expect(await server.exit).toBe(0);
+  clearTimeout(stopped);
+  // The grace is 5 s; the request timeout (30 s) never comes into it.
+  expect(Date.now() - started).toBeLessThan(20_000);
+  await client.closed;
 });

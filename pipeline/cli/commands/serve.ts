@@ -6,6 +6,12 @@
 import { Option, type Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { PipelineError } from '../../errors.js';
+import {
+  defaultMaxConnections,
+  HEADERS_TIMEOUT_DEFAULT,
+  KEEP_ALIVE_TIMEOUT_DEFAULT,
+  REQUEST_TIMEOUT_DEFAULT,
+} from '../../serve/connections.js';
 import { BODY_LIMIT_DEFAULT, createPredictionServer } from '../../serve/server.js';
 import { MAX_ROWS_DEFAULT } from '../../serve/schemas.js';
 import { initBackend, type BackendName } from '../../train/backend.js';
@@ -18,6 +24,10 @@ interface ServeOptions {
   tokenFile?: string;
   bodyLimit: number;
   maxRows: number;
+  maxConnections?: number;
+  headersTimeout?: number;
+  requestTimeout: number;
+  keepAliveTimeout: number;
   backend?: BackendName;
   logLevel: string;
 }
@@ -47,7 +57,13 @@ const LISTEN_HINTS: Record<string, string> = {
  */
 function oneToken(text: string, source: string): string {
   const token = text.trim();
-  if (!token || /\s/.test(token))
+  // Set but empty is a mistake (an env file with `MLOPS_API_TOKEN=`), not a
+  // request to serve without a token: that is leaving it unset.
+  if (!token)
+    throw new PipelineError('usage', `${source}: is empty`, {
+      hint: 'Put the token in it, or unset it (no --token-file, no MLOPS_API_TOKEN) to serve without one.',
+    });
+  if (/\s/.test(token))
     throw new PipelineError('usage', `${source}: expected one token on one line`);
   return token;
 }
@@ -55,7 +71,7 @@ function oneToken(text: string, source: string): string {
 async function readToken(file: string | undefined): Promise<string | undefined> {
   if (!file) {
     const fromEnv = process.env.MLOPS_API_TOKEN;
-    return fromEnv ? oneToken(fromEnv, 'MLOPS_API_TOKEN') : undefined;
+    return fromEnv === undefined ? undefined : oneToken(fromEnv, 'MLOPS_API_TOKEN');
   }
   let text: string;
   try {
@@ -97,6 +113,28 @@ export function registerServeCommand(program: Command): void {
       integer('--max-rows', 1),
       MAX_ROWS_DEFAULT,
     )
+    .option(
+      '--max-connections <n>',
+      'most connections open at once (default: 1000, or the open-file limit less 64 when lower)',
+      integer('--max-connections', 1),
+    )
+    .option(
+      '--headers-timeout <seconds>',
+      `time a client has to send the request headers (default: ${HEADERS_TIMEOUT_DEFAULT / 1000}, or the request timeout when shorter)`,
+      integer('--headers-timeout', 1, 3600),
+    )
+    .option(
+      '--request-timeout <seconds>',
+      'time a client has to send the whole request, body included',
+      integer('--request-timeout', 1, 3600),
+      REQUEST_TIMEOUT_DEFAULT / 1000,
+    )
+    .option(
+      '--keep-alive-timeout <seconds>',
+      'how long an idle keep-alive connection is kept open',
+      integer('--keep-alive-timeout', 1, 3600),
+      KEEP_ALIVE_TIMEOUT_DEFAULT / 1000,
+    )
     .addOption(backendOption())
     .addOption(
       new Option('--log-level <level>', 'server log level (JSON lines on stdout)')
@@ -104,6 +142,11 @@ export function registerServeCommand(program: Command): void {
         .default('info'),
     )
     .action(async (opts: ServeOptions) => {
+      if (opts.headersTimeout !== undefined && opts.headersTimeout > opts.requestTimeout)
+        throw new PipelineError(
+          'usage',
+          `--headers-timeout ${opts.headersTimeout}: longer than --request-timeout ${opts.requestTimeout}; the headers are part of the request`,
+        );
       const token = await readToken(opts.tokenFile);
       const server = await createPredictionServer({
         backend: opts.backend,
@@ -111,6 +154,13 @@ export function registerServeCommand(program: Command): void {
         token,
         bodyLimit: opts.bodyLimit,
         maxRows: opts.maxRows,
+        maxConnections: opts.maxConnections ?? defaultMaxConnections(),
+        headersTimeout: Math.min(
+          (opts.headersTimeout ?? HEADERS_TIMEOUT_DEFAULT / 1000) * 1000,
+          opts.requestTimeout * 1000,
+        ),
+        requestTimeout: opts.requestTimeout * 1000,
+        keepAliveTimeout: opts.keepAliveTimeout * 1000,
         logger: { level: opts.logLevel },
       });
       const backend = await initBackend(opts.backend);
