@@ -6,7 +6,15 @@
 import { relative } from 'node:path';
 import { pickRemote } from './dvc/config.js';
 import type { Pointer } from './dvc/pointer.js';
-import { checkout, dirEntries, objectsOf, type Workspace } from './dvc/workspace.js';
+import {
+  checkout,
+  dirEntries,
+  objectsOf,
+  openScratch,
+  outputPath,
+  removeStaleTemps,
+  type Workspace,
+} from './dvc/workspace.js';
 import { openStore, type RemoteAccess } from './remote/open.js';
 import { pullObjects, pushObjects, type TransferOptions } from './remote/transfer.js';
 
@@ -50,6 +58,9 @@ export async function pullData(ws: Workspace, pointers: readonly Pointer[], opti
   let skipped = 0;
   let label = '';
   const written: string[] = [];
+  // Every pointer's path is checked before anything is fetched: a bad one stops the pull with nothing written.
+  for (const pointer of pointers) await outputPath(ws, pointer);
+  await removeStaleTemps(ws, pointers);
   for (const pointer of pointers) {
     const store = storeFor(ws, pointer, options);
     label = store.label;
@@ -57,14 +68,19 @@ export async function pullData(ws: Workspace, pointers: readonly Pointer[], opti
     transferred += top.transferred.length;
     skipped += top.skipped.length;
     if (pointer.out.md5.endsWith('.dir')) {
-      const entries = await dirEntries(ws, pointer.out.md5);
+      const entries = await dirEntries(ws, pointer.out.md5, pointer);
       const inner = await pullObjects(ws.cache, store, entries.map((e) => e.md5), options);
       transferred += inner.transferred.length;
       skipped += inner.skipped.length;
     }
   }
-  for (const pointer of pointers)
-    if ((await checkout(ws, pointer, { force: options.force })) === 'written')
-      written.push(relative(ws.root, pointer.dataPath));
+  const scratch = await openScratch(ws);
+  try {
+    for (const pointer of pointers)
+      if ((await checkout(ws, pointer, { force: options.force, scratch: scratch.dir })) === 'written')
+        written.push(relative(ws.root, pointer.dataPath));
+  } finally {
+    await scratch.close();
+  }
   return { remote: label, transferred, skipped, written };
 }

@@ -29,12 +29,14 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
 export async function replaceDirAtomic(
   path: string,
   fill: (dir: string) => Promise<void>,
+  /** Folder for the new and the old copy while they are swapped (default: beside `path`); same filesystem as `path`. */
+  scratch?: string,
 ): Promise<void> {
   const parent = dirname(path);
   await mkdir(parent, { recursive: true });
   const suffix = randomBytes(4).toString('hex');
-  const staging = join(parent, `.${basename(path)}.${suffix}.new`);
-  const parked = join(parent, `.${basename(path)}.${suffix}.old`);
+  const staging = join(scratch ?? parent, `.${basename(path)}.${suffix}.new`);
+  const parked = join(scratch ?? parent, `.${basename(path)}.${suffix}.old`);
   await mkdir(staging);
   try {
     await fill(staging);

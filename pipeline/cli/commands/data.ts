@@ -9,10 +9,23 @@ import { loadConfig } from '../../config/load.js';
 import { dataChangesAgainst } from '../../data/diff/report.js';
 import { say, show } from '../common.js';
 
+/** `--timeout` or MLOPS_REMOTE_TIMEOUT: seconds, as milliseconds. */
+function timeoutSeconds(value: string, from: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 1 || n > 3600)
+    throw new PipelineError(
+      'usage',
+      `${from} ${value}: expected a number of seconds from 1 to 3600`,
+    );
+  return Math.round(n * 1000);
+}
+
 /**
  * GCS access from the environment: a key file (GOOGLE_APPLICATION_CREDENTIALS),
  * or the key's JSON itself (MLOPS_GCS_CREDENTIALS, as CI secrets come), and an
- * endpoint for an emulator (MLOPS_GCS_ENDPOINT or STORAGE_EMULATOR_HOST).
+ * endpoint for an emulator (MLOPS_GCS_ENDPOINT or STORAGE_EMULATOR_HOST); how
+ * long a silent remote is waited for (MLOPS_REMOTE_TIMEOUT, seconds). Not in
+ * .dvc/config: DVC refuses keys it does not know there.
  */
 export function remoteAccessFromEnv(env: NodeJS.ProcessEnv = process.env): RemoteAccess {
   const gcs: NonNullable<RemoteAccess['gcs']> = {};
@@ -40,8 +53,19 @@ export function remoteAccessFromEnv(env: NodeJS.ProcessEnv = process.env): Remot
   }
   const endpoint = env['MLOPS_GCS_ENDPOINT'] ?? env['STORAGE_EMULATOR_HOST'];
   if (endpoint) gcs.apiEndpoint = /^https?:\/\//.test(endpoint) ? endpoint : `http://${endpoint}`;
-  return { gcs };
+  const timeout = env['MLOPS_REMOTE_TIMEOUT'];
+  return timeout ? { gcs, timeout: timeoutSeconds(timeout, 'MLOPS_REMOTE_TIMEOUT') } : { gcs };
 }
+
+/** The environment's access, with `--timeout` (seconds) winning over MLOPS_REMOTE_TIMEOUT. */
+function remoteAccess(timeout?: number): RemoteAccess {
+  const access = remoteAccessFromEnv();
+  return timeout === undefined ? access : { ...access, timeout };
+}
+
+const timeoutOption = (value: string) => timeoutSeconds(value, '--timeout');
+const TIMEOUT_HELP =
+  'seconds a silent remote is waited for, per object (default 30, or MLOPS_REMOTE_TIMEOUT)';
 
 function jobs(value: string): number {
   const n = Number(value);
@@ -54,6 +78,7 @@ interface SyncFlags {
   remote?: string;
   jobs: number;
   force?: boolean;
+  timeout?: number;
 }
 
 export function registerDataCommands(program: Command): void {
@@ -80,7 +105,8 @@ export function registerDataCommands(program: Command): void {
       .command(`${name} [targets...]`)
       .description(description)
       .option('-r, --remote <name>', 'remote from .dvc/config (default: [core] remote)')
-      .option('-j, --jobs <n>', 'transfers in parallel', jobs, 8);
+      .option('-j, --jobs <n>', 'transfers in parallel', jobs, 8)
+      .option('--timeout <seconds>', TIMEOUT_HELP, timeoutOption);
 
   sync(
     'push',
@@ -91,7 +117,7 @@ export function registerDataCommands(program: Command): void {
     const r = await pushData(ws, pointers, {
       remote: opts.remote,
       jobs: opts.jobs,
-      access: remoteAccessFromEnv(),
+      access: remoteAccess(opts.timeout),
     });
     say('push', `${r.transferred} uploaded, ${r.skipped} already in ${r.remote}`);
   });
@@ -105,7 +131,7 @@ export function registerDataCommands(program: Command): void {
         remote: opts.remote,
         jobs: opts.jobs,
         force: opts.force,
-        access: remoteAccessFromEnv(),
+        access: remoteAccess(opts.timeout),
       });
       say('pull', `${r.transferred} downloaded, ${r.skipped} already cached, from ${r.remote}`);
       for (const path of r.written) say('checkout', path);
@@ -139,9 +165,10 @@ export function registerDataCommands(program: Command): void {
       'rows, schema and drift of the data against the data at a git revision (default HEAD), as Markdown',
     )
     .option('-c, --config <file>', 'pipeline definition', 'mlops.yaml')
-    .action(async (rev: string | undefined, opts: { config: string }) => {
+    .option('--timeout <seconds>', TIMEOUT_HELP, timeoutOption)
+    .action(async (rev: string | undefined, opts: { config: string; timeout?: number }) => {
       const loaded = await loadConfig(opts.config);
-      const section = await dataChangesAgainst(loaded, rev ?? 'HEAD', remoteAccessFromEnv());
+      const section = await dataChangesAgainst(loaded, rev ?? 'HEAD', remoteAccess(opts.timeout));
       process.stdout.write(`${section.markdown}\n`);
     });
 }

@@ -96,19 +96,57 @@ export function parseDirObject(bytes: Buffer | string, label: string): DirEntry[
   )
     throw new PipelineError('data', `${label}: not a DVC directory object (expected [{md5, relpath}])`);
   const entries = parsed as DirEntry[];
-  for (const e of entries) {
-    const parts = e.relpath.split('/');
-    if (e.relpath.startsWith('/') || parts.some((p) => p === '..' || p === '' || p === '.'))
-      throw new PipelineError('data', `${label}: unsafe relpath ${JSON.stringify(e.relpath)}`);
-  }
+  checkRelpaths(entries, label);
   return entries.map((e) => ({ md5: e.md5, relpath: e.relpath }));
 }
 
+/**
+ * A `.dir` object comes from a remote anyone with push access can write: each
+ * relpath must be a plain relative path that checkout can create, and no path
+ * may be both a file and the folder of another.
+ */
+function checkRelpaths(entries: readonly DirEntry[], label: string): void {
+  const files = new Set<string>();
+  for (const e of entries) {
+    const parts = e.relpath.split('/');
+    if (e.relpath.includes('\0'))
+      throw new PipelineError('data', `${label}: relpath ${JSON.stringify(e.relpath)} contains a NUL character`);
+    if (e.relpath.startsWith('/') || parts.some((p) => p === '..' || p === '' || p === '.'))
+      throw new PipelineError(
+        'data',
+        `${label}: unsafe relpath ${JSON.stringify(e.relpath)} (an absolute path, or a "..", "." or empty part)`,
+      );
+    if (files.has(e.relpath)) throw new PipelineError('data', `${label}: relpath ${JSON.stringify(e.relpath)} is listed twice`);
+    files.add(e.relpath);
+  }
+  for (const e of entries) {
+    const parts = e.relpath.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const folder = parts.slice(0, i).join('/');
+      if (files.has(folder))
+        throw new PipelineError(
+          'data',
+          `${label}: ${JSON.stringify(folder)} is both a file and the folder of ${JSON.stringify(e.relpath)}`,
+        );
+    }
+  }
+}
+
+/**
+ * Every file under `dir`. A symbolic link is refused rather than skipped or
+ * followed: DVC would store what it points to (which may be outside the
+ * repository) and a checkout would write a copy, not the link.
+ */
 async function walk(dir: string, out: string[]): Promise<void> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) await walk(path, out);
     else if (entry.isFile()) out.push(path);
+    else if (entry.isSymbolicLink())
+      throw new PipelineError('data', `${path}: a symbolic link inside a tracked folder; links are not tracked`, {
+        hint: 'Replace the link with the file or folder it points to, or track the data where it lives.',
+      });
+    else throw new PipelineError('data', `${path}: neither a file nor a folder (a socket, pipe or device) inside a tracked folder`);
   }
 }
 

@@ -2,12 +2,13 @@
  * DVC 3's object layout, shared by the cache and every remote:
  * `files/md5/<first two hex>/<rest>`, a directory object keeping its ".dir" suffix.
  */
-import { randomBytes } from 'node:crypto';
-import { chmod, copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { PipelineError } from '../../errors.js';
 import { md5File } from '../../util/hash.js';
+import { confine } from './confine.js';
 import { md5Hex } from './hash.js';
+import { removeStale, tempPath } from './temp.js';
 
 const OID = /^[0-9a-f]{32}(\.dir)?$/;
 
@@ -22,17 +23,38 @@ export function expectedMd5(oid: string): string {
   return oid.replace(/\.dir$/, '');
 }
 
-/** A temporary name beside `path`, on the same filesystem so rename is atomic. */
-export function tempBeside(path: string): string {
-  return join(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`);
-}
-
 /** The local cache (`.dvc/cache`): objects are read-only once written, as DVC leaves them. */
 export class LocalCache {
   constructor(readonly dir: string) {}
 
   path(oid: string): string {
     return join(this.dir, ...objectKey(oid).split('/'));
+  }
+
+  /**
+   * Where `oid` is written, checked to resolve inside the cache folder (a
+   * symlinked object folder must not carry writes elsewhere), its folder made.
+   */
+  async writable(oid: string): Promise<string> {
+    const target = this.path(oid);
+    await confine({ root: this.dir, name: 'the cache' }, target, `object ${oid}`);
+    await mkdir(dirname(target), { recursive: true });
+    return target;
+  }
+
+  /** Remove temporary files that killed transfers left in the object folders (not through a symlinked one). */
+  async removeStale(): Promise<number> {
+    const top = join(this.dir, 'files', 'md5');
+    let folders;
+    try {
+      folders = await readdir(top, { withFileTypes: true });
+    } catch {
+      return 0;
+    }
+    let removed = 0;
+    for (const f of folders)
+      if (f.isDirectory() && /^[0-9a-f]{2}$/.test(f.name)) removed += await removeStale(join(top, f.name));
+    return removed;
   }
 
   async has(oid: string): Promise<boolean> {
@@ -46,9 +68,8 @@ export class LocalCache {
   /** Copy `source` in under `oid` (skipped when present), checking its md5 on the way. */
   async putFile(oid: string, source: string): Promise<void> {
     if (await this.has(oid)) return;
-    const target = this.path(oid);
-    await mkdir(dirname(target), { recursive: true });
-    const tmp = tempBeside(target);
+    const target = await this.writable(oid);
+    const tmp = tempPath(target);
     try {
       await copyFile(source, tmp);
       const md5 = await md5File(tmp);
@@ -64,9 +85,8 @@ export class LocalCache {
   async putBytes(oid: string, bytes: Uint8Array): Promise<void> {
     if (await this.has(oid)) return;
     if (md5Hex(bytes) !== expectedMd5(oid)) throw new Error(`bytes do not hash to ${oid}`);
-    const target = this.path(oid);
-    await mkdir(dirname(target), { recursive: true });
-    const tmp = tempBeside(target);
+    const target = await this.writable(oid);
+    const tmp = tempPath(target);
     try {
       await writeFile(tmp, bytes, { mode: 0o444 });
       await rename(tmp, target);

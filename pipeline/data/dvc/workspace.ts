@@ -7,10 +7,12 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { PipelineError } from '../../errors.js';
 import { replaceDirAtomic, writeFileAtomic } from '../../util/files.js';
 import { readDvcConfig, type DvcConfig } from './config.js';
+import { confine, resolveReal } from './confine.js';
 import { hashPath, parseDirObject, type DirEntry } from './hash.js';
-import { LocalCache, tempBeside } from './odb.js';
+import { LocalCache } from './odb.js';
 import { readPointer, writePointer, type Pointer } from './pointer.js';
 import { findDvcRoot } from './root.js';
+import { removeStale, tempPath } from './temp.js';
 
 export interface Workspace {
   root: string;
@@ -71,15 +73,38 @@ export async function resolveTargets(ws: Workspace, targets: readonly string[]):
 }
 
 /** `.dir` entries of a directory pointer, from the cache. */
-export async function dirEntries(ws: Workspace, oid: string): Promise<DirEntry[]> {
-  return parseDirObject(await ws.cache.read(oid), ws.cache.path(oid));
+export async function dirEntries(ws: Workspace, oid: string, pointer?: Pointer): Promise<DirEntry[]> {
+  const label = pointer ? `${relative(ws.root, pointer.file)}: directory object ${oid}` : ws.cache.path(oid);
+  return parseDirObject(await ws.cache.read(oid), label);
+}
+
+function repository(ws: Workspace) {
+  return { root: ws.root, name: 'the repository' };
+}
+
+/**
+ * The data path a pointer names, where checkout may write it: inside the
+ * repository once symlinks are followed, not the repository itself, and not in
+ * `.git` or `.dvc`. DVC 3 has no outputs outside the repository either.
+ */
+export async function outputPath(ws: Workspace, pointer: Pointer): Promise<string> {
+  const origin = `${relative(ws.root, pointer.file)}: path ${JSON.stringify(pointer.out.path)}`;
+  await checkOutput(ws, pointer.dataPath, origin);
+  return pointer.dataPath;
+}
+
+async function checkOutput(ws: Workspace, path: string, origin: string): Promise<void> {
+  const real = await confine(repository(ws), path, origin);
+  const parts = relative(await resolveReal(ws.root), real).split(sep);
+  if (parts[0] === '.dvc' || parts.includes('.git'))
+    throw new PipelineError('data', `${origin} is inside ${parts[0] === '.dvc' ? '.dvc/' : '.git/'}, which data may not replace; nothing was written`);
 }
 
 /** Every object a pointer needs: its own and, for a directory, each file's. */
 export async function objectsOf(ws: Workspace, pointer: Pointer, { withEntries = true } = {}): Promise<string[]> {
   const oid = pointer.out.md5;
   if (!oid.endsWith('.dir') || !withEntries) return [oid];
-  return [oid, ...(await dirEntries(ws, oid)).map((e) => e.md5)];
+  return [oid, ...(await dirEntries(ws, oid, pointer)).map((e) => e.md5)];
 }
 
 async function addToGitignore(file: string, lines: readonly string[]): Promise<void> {
@@ -105,9 +130,7 @@ export interface AddResult {
 /** `dvc add PATH`: hash it, store it in the cache, write PATH.dvc, git-ignore PATH. */
 export async function addData(ws: Workspace, target: string): Promise<AddResult> {
   const dataPath = resolve(target).replace(/[\\/]+$/, '');
-  const rel = relative(ws.root, dataPath);
-  if (rel.startsWith('..') || rel === '' || rel.split(sep)[0] === '.dvc')
-    throw new PipelineError('data', `${target}: outside the DVC repository at ${ws.root}`);
+  await checkOutput(ws, dataPath, target);
   const hashed = await hashPath(dataPath);
   if (hashed.kind === 'file') await ws.cache.putFile(hashed.md5, dataPath);
   else {
@@ -119,6 +142,9 @@ export async function addData(ws: Workspace, target: string): Promise<AddResult>
   // stale pointer tells the user to; a second pointer to the same path would
   // leave the one mlops.yaml names stale.
   const pointerFile = await pointerFileFor(ws, dataPath);
+  const gitignore = join(dirname(dataPath), '.gitignore');
+  await confine(repository(ws), pointerFile, `${target}: its pointer ${pointerFile}`);
+  await confine(repository(ws), gitignore, `${target}: ${gitignore}`);
   let previous;
   try {
     previous = (await readPointer(pointerFile)).doc;
@@ -135,7 +161,7 @@ export async function addData(ws: Workspace, target: string): Promise<AddResult>
     },
     previous,
   );
-  await addToGitignore(join(dirname(dataPath), '.gitignore'), [`/${basename(dataPath)}`]);
+  await addToGitignore(gitignore, [`/${basename(dataPath)}`]);
   // What `dvc init` would have written, so the cache never lands in git.
   await addToGitignore(join(ws.root, '.dvc', '.gitignore'), ['/config.local', '/tmp', '/cache']);
   return {
@@ -173,50 +199,108 @@ export async function dataStatus(ws: Workspace, pointers: readonly Pointer[]): P
   return out;
 }
 
-async function copyOut(source: string, target: string): Promise<void> {
+/**
+ * Copy a cache object out to `target` through a temporary file in `scratch`
+ * (a folder git ignores), renamed into place.
+ */
+async function copyOut(source: string, target: string, scratch?: string): Promise<void> {
   await mkdir(dirname(target), { recursive: true });
-  const tmp = tempBeside(target);
+  const tmp = tempPath(target, scratch);
   try {
     await copyFile(source, tmp);
     // Cache objects are read-only; the workspace copy is the user's to edit.
     await chmod(tmp, 0o644);
-    await rename(tmp, target);
+    await rename(tmp, target).catch(async (error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+      // The data is on another filesystem than .dvc/tmp: stage beside it instead.
+      await copyOut(source, target);
+    });
   } finally {
     await rm(tmp, { force: true });
   }
 }
 
 /**
+ * Remove what killed pulls left behind: temporary objects in the cache,
+ * checkouts in `.dvc/tmp`, and temporary copies beside the pointers' data.
+ * Only names of ours whose process is gone are touched.
+ */
+export async function removeStaleTemps(ws: Workspace, pointers: readonly Pointer[]): Promise<void> {
+  await ws.cache.removeStale();
+  const tmp = join(ws.root, '.dvc', 'tmp');
+  await confine(repository(ws), tmp, '.dvc/tmp');
+  await removeStale(tmp);
+  for (const p of pointers) {
+    await outputPath(ws, p);
+    await removeStale(dirname(p.dataPath));
+  }
+}
+
+/**
+ * A folder for one process's checkouts, under `.dvc/tmp` (which DVC and
+ * `.dvc/.gitignore` keep out of git), named so a later pull can remove it
+ * when this process was killed.
+ */
+export async function openScratch(ws: Workspace): Promise<{ dir: string; close(): Promise<void> }> {
+  const tmp = join(ws.root, '.dvc', 'tmp');
+  await addToGitignore(join(ws.root, '.dvc', '.gitignore'), ['/config.local', '/tmp', '/cache']);
+  const dir = tempPath(join(tmp, 'checkout'));
+  await confine(repository(ws), dir, '.dvc/tmp');
+  await mkdir(dir, { recursive: true });
+  return { dir, close: () => rm(dir, { recursive: true, force: true }) };
+}
+
+function cannotWrite(ws: Workspace, path: string, error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (error instanceof PipelineError || !code) return error;
+  return new PipelineError('data', `${relative(ws.root, path)}: cannot write the data (${code})`, { cause: error });
+}
+
+/**
  * Put a pointer's data from the cache into the workspace. A file is renamed into
  * place and a directory swapped in whole, so a failure leaves the old data.
  * A workspace copy that differs from the pointer is replaced only with `force`.
+ * Nothing is written outside the repository (see outputPath).
  */
-export async function checkout(ws: Workspace, pointer: Pointer, { force = false } = {}): Promise<'written' | 'unchanged'> {
+export async function checkout(
+  ws: Workspace,
+  pointer: Pointer,
+  { force = false, scratch }: { force?: boolean; scratch?: string } = {},
+): Promise<'written' | 'unchanged'> {
   const oid = pointer.out.md5;
+  const dataPath = await outputPath(ws, pointer);
   let exists = true;
   try {
-    await stat(pointer.dataPath);
+    await stat(dataPath);
   } catch {
     exists = false;
   }
   if (exists) {
-    const hashed = await hashPath(pointer.dataPath);
+    const hashed = await hashPath(dataPath);
     if (hashed.md5 === oid) return 'unchanged';
     if (!force)
       throw new PipelineError(
         'data',
-        `${relative(ws.root, pointer.dataPath)}: has local changes (md5 ${hashed.md5}, ${relative(ws.root, pointer.file)} records ${oid}); not overwritten`,
+        `${relative(ws.root, dataPath)}: has local changes (md5 ${hashed.md5}, ${relative(ws.root, pointer.file)} records ${oid}); not overwritten`,
         { hint: 'Keep them with `mlops data add`, or discard them with `mlops data pull --force`.' },
       );
   }
-  if (!oid.endsWith('.dir')) {
-    if (exists && (await stat(pointer.dataPath)).isDirectory()) await rm(pointer.dataPath, { recursive: true });
-    await copyOut(ws.cache.path(oid), pointer.dataPath);
+  try {
+    if (!oid.endsWith('.dir')) {
+      if (exists && (await stat(dataPath)).isDirectory()) await rm(dataPath, { recursive: true });
+      await copyOut(ws.cache.path(oid), dataPath, scratch);
+      return 'written';
+    }
+    const entries = await dirEntries(ws, oid, pointer);
+    const fill = async (dir: string) => {
+      for (const e of entries) await copyOut(ws.cache.path(e.md5), join(dir, ...e.relpath.split('/')));
+    };
+    await replaceDirAtomic(dataPath, fill, scratch).catch(async (error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+      await replaceDirAtomic(dataPath, fill);
+    });
     return 'written';
+  } catch (error) {
+    throw cannotWrite(ws, dataPath, error);
   }
-  const entries = await dirEntries(ws, oid);
-  await replaceDirAtomic(pointer.dataPath, async (dir) => {
-    for (const e of entries) await copyOut(ws.cache.path(e.md5), join(dir, ...e.relpath.split('/')));
-  });
-  return 'written';
 }

@@ -18,7 +18,7 @@ export interface GcsAccess {
   /** Another API endpoint, e.g. an emulator at http://127.0.0.1:4443. */
   apiEndpoint?: string;
   projectId?: string;
-  /** Milliseconds an HTTP request may take before it is abandoned and retried. */
+  /** Milliseconds an HTTP request may wait for its answer before it is abandoned and retried (default 10 s). */
   requestTimeout?: number;
   /** Files larger than this go up as resumable uploads, smaller ones as one multipart request. */
   resumableAbove?: number;
@@ -26,7 +26,8 @@ export interface GcsAccess {
 
 const RESUMABLE_ABOVE = 8 * 1024 * 1024;
 const FEW_KEYS = 2;
-const REQUEST_TIMEOUT = 60_000;
+const REQUEST_TIMEOUT = 10_000;
+const GOOGLE = 'https://storage.googleapis.com';
 
 export function parseGsUrl(url: string): { bucket: string; prefix: string } {
   const m = /^gs:\/\/([a-z0-9][a-z0-9._-]{1,220}[a-z0-9])(\/.*)?$/.exec(url);
@@ -43,7 +44,8 @@ export class GcsStore implements ObjectStore {
   readonly bucket: string;
   readonly prefix: string;
   private readonly resumableAbove: number;
-  private readonly requestTimeout: number;
+  readonly requestTimeout: number;
+  readonly endpoint: string;
 
   constructor(url: string, access: GcsAccess = {}) {
     ({ bucket: this.bucket, prefix: this.prefix } = parseGsUrl(url));
@@ -54,7 +56,9 @@ export class GcsStore implements ObjectStore {
     if (access.keyFilename) options.keyFilename = access.keyFilename;
     if (access.apiEndpoint) options.apiEndpoint = access.apiEndpoint;
     if (access.projectId) options.projectId = access.projectId;
-    // The client notices no dropped connection by itself: a request that takes longer is abandoned.
+    this.endpoint = access.apiEndpoint ?? GOOGLE;
+    // The client notices no dropped connection by itself, and an endpoint that accepts
+    // connections but never answers would hold a request for ever: each one has a deadline.
     this.requestTimeout = access.requestTimeout ?? REQUEST_TIMEOUT;
     options.timeout = this.requestTimeout;
     this.storage = new Storage(options);
@@ -101,15 +105,17 @@ export class GcsStore implements ObjectStore {
     return new Set(keys.filter((k) => present.has(k)));
   }
 
-  async upload(file: string, key: string): Promise<void> {
+  async upload(file: string, key: string, onProgress?: () => void): Promise<void> {
     try {
       const { size } = await stat(file);
       await this.storage.bucket(this.bucket).upload(file, {
         destination: this.name(key),
         validation: 'md5',
         resumable: size > this.resumableAbove,
-        // Used by multipart uploads only; resumable ones are bounded by transfer.ts.
-        timeout: this.requestTimeout,
+        // A multipart request carries the whole file (up to resumableAbove): the answer
+        // may take 10 s per MB longer. Resumable ones are bounded by transfer.ts.
+        timeout: this.requestTimeout + size / 100,
+        onUploadProgress: () => onProgress?.(),
       });
     } catch (error) {
       throw classify(error, `${this.label}/${key}: upload`);

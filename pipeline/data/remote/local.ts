@@ -3,13 +3,21 @@ import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { tempBeside } from '../dvc/odb.js';
+import { tempPath } from '../dvc/temp.js';
 import { RemoteFailure, type ObjectStore } from './store.js';
 
 export class LocalStore implements ObjectStore {
-  constructor(readonly root: string) {}
+  constructor(
+    readonly root: string,
+    /** A folder on a network mount can stop answering too. */
+    readonly requestTimeout = 10_000,
+  ) {}
 
   get label(): string {
+    return this.root;
+  }
+
+  get endpoint(): string {
     return this.root;
   }
 
@@ -34,7 +42,7 @@ export class LocalStore implements ObjectStore {
   async upload(file: string, key: string): Promise<void> {
     const target = this.path(key);
     await mkdir(dirname(target), { recursive: true });
-    const tmp = tempBeside(target);
+    const tmp = tempPath(target);
     try {
       await copyFile(file, tmp);
       await rename(tmp, target);
