@@ -12,7 +12,7 @@ import type { DuckDBConnection, DuckDBDataChunk } from '@duckdb/node-api';
 import { PipelineError } from '../errors.js';
 
 export type ColumnPlan =
-  /** A DOUBLE expression, NULL already turned into NaN. */
+  /** A DOUBLE expression; NULL comes out as NaN, and a non-finite value is reported. */
   | { kind: 'double'; expr: string }
   /** An INTEGER code into `dictionary`, -1 for NULL. */
   | { kind: 'code'; expr: string; dictionary: string[] }
@@ -45,8 +45,37 @@ class Growing<T extends Float64Array | Int32Array> {
   }
 }
 
+/** A value in a DOUBLE column that is infinite or NaN in the data itself (not a missing value). */
+interface NonFinite {
+  /** Index into the plans. */
+  column: number;
+  /** 0-based row. */
+  row: number;
+  value: number;
+}
+
 function rawData(chunk: DuckDBDataChunk, column: number, bytes: number): Uint8Array {
   return duckdb.vector_get_data(duckdb.data_chunk_get_vector(chunk.chunk, column), bytes);
+}
+
+/**
+ * A chunk's doubles, NULL set to NaN (from the validity mask: NULL and a NaN in
+ * the data are told apart), and each non-finite value of the data reported.
+ */
+function doubles(chunk: DuckDBDataChunk, column: number, rows: number, first: number, bad: NonFinite[]): Float64Array {
+  const vector = duckdb.data_chunk_get_vector(chunk.chunk, column);
+  const raw = duckdb.vector_get_data(vector, rows * 8);
+  const values = new Float64Array(raw.buffer, raw.byteOffset, rows).slice();
+  // One bit per row, little-endian 64-bit words; null when every row is valid.
+  const validity = duckdb.vector_get_validity(vector, Math.ceil(rows / 64) * 8);
+  for (let i = 0; i < rows; i++) {
+    if (validity && !((validity[i >> 3]! >> (i & 7)) & 1)) values[i] = NaN;
+    else if (!Number.isFinite(values[i]!)) {
+      bad.push({ column, row: first + i, value: values[i]! });
+      values[i] = NaN;
+    }
+  }
+  return values;
 }
 
 export interface ReadColumnsOptions {
@@ -70,7 +99,7 @@ export async function readColumns(
   from: string,
   plans: readonly ColumnPlan[],
   { label, maxBytes, expectedRows = 0 }: ReadColumnsOptions,
-): Promise<{ rowCount: number; columns: ColumnData[] }> {
+): Promise<{ rowCount: number; columns: ColumnData[]; nonFinite: NonFinite[] }> {
   // Estimated bytes per row: 8 per number, 4 per code (and 8 for its string reference), ~48 per text cell.
   const perRow = plans.reduce((sum, p) => sum + (p.kind === 'double' ? 8 : p.kind === 'code' ? 12 : 48), 0);
   if (expectedRows * perRow > maxBytes)
@@ -83,6 +112,7 @@ export async function readColumns(
         : ([] as (string | null)[]),
   );
   let rowCount = 0;
+  const nonFinite: NonFinite[] = [];
   try {
     const result = await conn.stream(`SELECT ${plans.map((p) => p.expr).join(', ')} FROM ${from}`);
     for (;;) {
@@ -94,8 +124,7 @@ export async function readColumns(
       plans.forEach((plan, c) => {
         const builder = builders[c]!;
         if (plan.kind === 'double') {
-          const raw = rawData(chunk, c, rows * 8);
-          (builder as Growing<Float64Array>).append(new Float64Array(raw.buffer, raw.byteOffset, rows));
+          (builder as Growing<Float64Array>).append(doubles(chunk, c, rows, rowCount, nonFinite));
         } else if (plan.kind === 'code') {
           const raw = rawData(chunk, c, rows * 4);
           (builder as Growing<Int32Array>).append(new Int32Array(raw.buffer, raw.byteOffset, rows));
@@ -120,5 +149,5 @@ export async function readColumns(
       });
     throw new PipelineError('data', `${label}: cannot read (${message.split('\n')[0]})`, { cause: error });
   }
-  return { rowCount, columns: builders.map((b) => (Array.isArray(b) ? b : b.done())) };
+  return { rowCount, columns: builders.map((b) => (Array.isArray(b) ? b : b.done())), nonFinite };
 }

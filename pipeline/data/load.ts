@@ -6,6 +6,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { totalmem } from 'node:os';
 import { extname } from 'node:path';
 import { readColumns, type ColumnPlan } from './columns.js';
+import { checkCsv } from './csv.js';
 import { closest, distance } from 'fastest-levenshtein';
 import pLimit from 'p-limit';
 import { PipelineError } from '../errors.js';
@@ -16,7 +17,10 @@ export interface ColumnRequest {
   type: 'numeric' | 'categorical';
 }
 
-/** A value in a numeric column that is not a number: the contract decides what it costs. */
+/**
+ * A value in a numeric column that is not a finite number (text, inf, NaN): the
+ * contract decides what it costs. A missing value is an empty cell or null.
+ */
 export interface TypeViolation {
   column: string;
   /** 0-based row index. */
@@ -154,11 +158,9 @@ async function planColumns(
         dictionary,
       };
     }
-    if (NUMERIC_TYPES.test(type))
-      return { kind: 'double', expr: `COALESCE(CAST(${col} AS DOUBLE), 'NaN'::DOUBLE)` };
+    if (NUMERIC_TYPES.test(type)) return { kind: 'double', expr: `CAST(${col} AS DOUBLE)` };
     // Dates feed a model as days since 1970-01-01.
-    if (TEMPORAL_TYPES.test(type))
-      return { kind: 'double', expr: `COALESCE(CAST(epoch(${col}) AS DOUBLE) / 86400.0, 'NaN'::DOUBLE)` };
+    if (TEMPORAL_TYPES.test(type)) return { kind: 'double', expr: `CAST(epoch(${col}) AS DOUBLE) / 86400.0` };
     return { kind: 'text', expr: textOf(req.name, type) };
   });
 }
@@ -178,6 +180,7 @@ async function describe(
   label: string,
 ): Promise<{ name: string; type: string }[]> {
   const conn = await duckdb();
+  if (format === 'csv') await checkCsv(conn, path, label);
   try {
     const reader = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${source(path, format)}`);
     return reader.getRowObjectsJS().map((r) => ({ name: String(r['column_name']), type: String(r['column_type']) }));
@@ -225,13 +228,18 @@ async function load(
   }
 
   const plans = await planColumns(conn, from, requests, available, label);
-  const { rowCount, columns: data } = await readColumns(conn, from, plans, {
+  const { rowCount, columns: data, nonFinite } = await readColumns(conn, from, plans, {
     label,
     maxBytes: options.maxBytes ?? defaultMemoryBudget(),
     expectedRows: format === 'parquet' ? await parquetRows(conn, from) : undefined,
   });
   const columns = new Map<string, Column>();
-  const typeViolations: TypeViolation[] = [];
+  // inf, -inf and NaN parse as doubles, but no model can learn from them: the contract hears of each.
+  const typeViolations: TypeViolation[] = nonFinite.map((b) => ({
+    column: requests[b.column]!.name,
+    row: b.row,
+    value: Number.isNaN(b.value) ? 'NaN' : b.value > 0 ? 'inf' : '-inf',
+  }));
   requests.forEach((req, c) => {
     const plan = plans[c]!;
     const values = data[c]!;
