@@ -1,8 +1,9 @@
 /** A remote that is a folder: DVC's `url = /path` or a path relative to `.dvc/`. */
-import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { tempPath } from '../dvc/temp.js';
 import { RemoteFailure, type ObjectStore } from './store.js';
 
@@ -39,12 +40,19 @@ export class LocalStore implements ObjectStore {
     return found;
   }
 
-  async upload(file: string, key: string): Promise<void> {
+  async upload(file: string, key: string, onProgress?: () => void): Promise<void> {
     const target = this.path(key);
     await mkdir(dirname(target), { recursive: true });
     const tmp = tempPath(target);
     try {
-      await copyFile(file, tmp);
+      // Streamed rather than copyFile, so a slow mount reports progress and is not taken for a dead one.
+      const progress = new Transform({
+        transform(chunk: Buffer, _enc, done) {
+          onProgress?.();
+          done(null, chunk);
+        },
+      });
+      await pipeline(createReadStream(file), progress, createWriteStream(tmp));
       await rename(tmp, target);
     } finally {
       await rm(tmp, { force: true });
