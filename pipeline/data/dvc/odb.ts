@@ -45,6 +45,7 @@ export class LocalCache {
   /** Remove temporary files that killed transfers left in the object folders (not through a symlinked one). */
   async removeStale(): Promise<number> {
     const top = join(this.dir, 'files', 'md5');
+    await confine({ root: this.dir, name: 'the cache' }, join(top, 'x'), 'files/md5');
     let folders;
     try {
       folders = await readdir(top, { withFileTypes: true });

@@ -228,7 +228,8 @@ async function copyOut(source: string, target: string, scratch?: string): Promis
 export async function removeStaleTemps(ws: Workspace, pointers: readonly Pointer[]): Promise<void> {
   await ws.cache.removeStale();
   const tmp = join(ws.root, '.dvc', 'tmp');
-  await confine(repository(ws), tmp, '.dvc/tmp');
+  // What is removed is inside .dvc/tmp: that folder itself must not lead out.
+  await confine(repository(ws), join(tmp, 'x'), '.dvc/tmp');
   await removeStale(tmp);
   for (const p of pointers) {
     await outputPath(ws, p);
