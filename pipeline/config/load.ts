@@ -63,8 +63,31 @@ export async function loadConfig(
       },
     );
   }
-  const raw: unknown = doc.toJS() ?? {};
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+  } catch (error) {
+    // Aliases that cannot be resolved, or that would expand past maxAliasCount (a
+    // "billion laughs" file): the yaml library throws while building the values.
+    const message = firstLine((error as Error).message);
+    const expansion = message.startsWith('Excessive alias count');
+    throw new PipelineError(
+      'config',
+      `${label}: ${expansion ? `its YAML aliases would copy more than ${MAX_ALIAS_COUNT} nodes` : message}`,
+      {
+        location: { file: path },
+        hint: expansion ? 'Write the repeated values out instead of nesting aliases.' : undefined,
+        cause: error,
+      },
+    );
+  }
   const parsedOverrides = overrides.map(parseOverride);
+  if (parsedOverrides.length && !isSection(raw))
+    throw new PipelineError(
+      'config',
+      `${label}: (top level): expected a section (key: value pairs), got ${describeValue(raw)}`,
+      { location: { file: path, line: 1 } },
+    );
   for (const o of parsedOverrides) applyOverride(raw, o);
 
   const result = ConfigSchema.safeParse(raw, { reportInput: true, error: describeIssue });
@@ -131,6 +154,13 @@ function keyNodeOffset(contents: unknown, path: KeyPath): number | undefined {
   return undefined;
 }
 
+/** The yaml library's default: enough for any config, far from an expansion attack. */
+const MAX_ALIAS_COUNT = 100;
+
+function isSection(value: unknown): value is Record<string | number, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
 function parseOverride(text: string): Override {
   const eq = text.indexOf('=');
   const keyText = eq > 0 ? text.slice(0, eq).trim() : '';
@@ -153,13 +183,22 @@ function applyOverride(root: unknown, { text, path }: Override): void {
     value = valueText;
   }
   let node = root as Record<string | number, unknown>;
+  // Own keys only, set as data properties: `--set __proto__.x=1` or `constructor.x`
+  // name keys the schema then rejects, not Object.prototype.
+  const set = (key: string | number, v: unknown) =>
+    Object.defineProperty(node, key, {
+      value: v,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   path.forEach((part, i) => {
     if (i === path.length - 1) {
-      node[part] = value;
+      set(part, value);
       return;
     }
-    const next = node[part];
-    if (next === undefined || next === null) node[part] = typeof path[i + 1] === 'number' ? [] : {};
+    const next = Object.hasOwn(node, part) ? node[part] : undefined;
+    if (next === undefined || next === null) set(part, typeof path[i + 1] === 'number' ? [] : {});
     else if (typeof next !== 'object')
       throw new PipelineError(
         'config',

@@ -5,6 +5,13 @@
  */
 import { z } from 'zod';
 import { BENCH_METRICS, isBenchMetric } from '../bench/metrics.js';
+import {
+  formatCount,
+  MAX_PARAMETERS,
+  MAX_SEARCH_GRID,
+  MAX_UNITS,
+  parameterCount,
+} from './limits.js';
 import { isKnownMetric, metricNames } from './metrics.js';
 
 const positiveInt = (what = 'a positive integer') =>
@@ -90,7 +97,16 @@ export const ModelSchema = z
       .enum(['linear', 'mlp'])
       .default('mlp')
       .describe('linear: no hidden layer; mlp: the hidden layers below.'),
-    layers: z.array(positiveInt()).default([32]).describe('Units of each hidden layer (mlp only).'),
+    layers: z
+      .array(
+        positiveInt().max(MAX_UNITS, {
+          error: `expected a positive integer of at most ${MAX_UNITS} units`,
+        }),
+      )
+      .default([32])
+      .describe(
+        `Units of each hidden layer (mlp only): at most ${MAX_UNITS} each and ${formatCount(MAX_PARAMETERS)} parameters in all.`,
+      ),
     activation: z.enum(['relu', 'tanh', 'sigmoid', 'elu', 'selu', 'swish', 'gelu']).default('relu'),
     dropout: z
       .number({ error: 'expected a number from 0 to below 1' })
@@ -236,6 +252,7 @@ export const ConfigSchema = z
         path: ['split'],
         message: `test + validation is ${split.test + split.validation}; expected less than 0.9, to leave rows to train on`,
       });
+    if (model.kind === 'mlp') checkHiddenSize(model.layers, ['model', 'layers'], ctx);
     const task = model.task;
     for (const name of Object.keys(gates)) {
       if (!isKnownMetric(task, name))
@@ -251,6 +268,13 @@ export const ConfigSchema = z
           code: 'custom',
           path: ['search', 'metric'],
           message: `expected val_loss or one of ${metricNames(task).join(', ')}, got "${search.metric}"`,
+        });
+      const grid = Object.values(search.space).reduce((n, values) => n * values.length, 1);
+      if (grid > MAX_SEARCH_GRID)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['search', 'space'],
+          message: `${grid > Number.MAX_SAFE_INTEGER ? 'more than 2^53' : formatCount(grid)} combinations; expected at most ${formatCount(MAX_SEARCH_GRID)} (list fewer values)`,
         });
       for (const [key, values] of Object.entries(search.space)) {
         if (key === 'task') {
@@ -278,10 +302,31 @@ export const ConfigSchema = z
               path: ['search', 'space', key, i],
               message: `${result.error.issues[0]?.message ?? 'invalid value'}, got ${JSON.stringify(value)}`,
             });
+          else if (key === 'layers')
+            checkHiddenSize(result.data as number[], ['search', 'space', key, i], ctx);
         });
       }
     }
   });
+
+/**
+ * The weights between hidden layers alone, known before the data is read; training
+ * checks the whole network once it knows the input width (train.ts).
+ */
+function checkHiddenSize(
+  layers: readonly number[],
+  path: (string | number)[],
+  ctx: z.RefinementCtx,
+) {
+  // A layer over MAX_UNITS has its own issue already.
+  const count = parameterCount(layers);
+  if (count > MAX_PARAMETERS && layers.every((units) => units <= MAX_UNITS))
+    ctx.addIssue({
+      code: 'custom',
+      path,
+      message: `[${layers.join(', ')}] has ${formatCount(count)} parameters between its hidden layers alone; expected at most ${formatCount(MAX_PARAMETERS)} in all`,
+    });
+}
 
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;

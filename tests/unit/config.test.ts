@@ -153,6 +153,80 @@ describe('config', () => {
   });
 });
 
+describe('config a user can get wrong is a config error, never a crash', () => {
+  it('refuses a YAML alias bomb ("billion laughs"), naming the file', async () => {
+    const anchors = ['a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
+    for (const [prev, name] of ['ab', 'bc', 'cd', 'de', 'ef', 'fg', 'gh', 'hi'])
+      anchors.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(', ')}]`);
+    const file = await project.write('mlops.yaml', `${original}\n${anchors.join('\n')}\n`);
+    const error = await configError(loadConfig(file));
+    expect(error.code).toBe('config');
+    expect(error.message).toBe(`${file}: its YAML aliases would copy more than 100 nodes`);
+    expect(error.details.location?.file).toBe(file);
+  });
+
+  it('names an alias whose anchor is not defined', async () => {
+    const file = await project.write('mlops.yaml', `${original}\nextra: *nowhere\n`);
+    const error = await configError(loadConfig(file));
+    expect(error.code).toBe('config');
+    expect(error.message).toContain('mlops.yaml: Unresolved alias');
+  });
+
+  it('bounds the units of a hidden layer and the parameters of the network', async () => {
+    const file = await project.write('mlops.yaml', original);
+    const wide = await configError(loadConfig(file, ['model.layers=[100000,100000]']));
+    expect(wide.code).toBe('config');
+    expect(wide.message).toContain(
+      'model.layers[0]: expected a positive integer of at most 4096 units, got 100000',
+    );
+    const deep = await configError(loadConfig(file, ['model.layers=[4096,4096]']));
+    expect(deep.message).toBe(
+      '--set model.layers=[4096,4096]: model.layers: [4096, 4096] has 16,781,312 parameters between its hidden layers alone; expected at most 5,000,000 in all',
+    );
+    const searched = await configError(
+      loadConfig(file, ['search.space.layers=[[16],[4096,4096]]']),
+    );
+    expect(searched.message).toContain('search.space.layers[1]: [4096, 4096] has 16,781,312');
+    // Within the bounds is fine.
+    await expect(loadConfig(file, ['model.layers=[4096,1024]'])).resolves.toBeDefined();
+  });
+
+  it('bounds the combinations of a search space', async () => {
+    const file = await project.write('mlops.yaml', original);
+    const values = (n: number) => `[${Array.from({ length: n }, (_, i) => i + 1).join(',')}]`;
+    const error = await configError(
+      loadConfig(file, [
+        `search.space.batch_size=${values(100)}`,
+        `search.space.epochs=${values(100)}`,
+        `search.space.patience=${values(11)}`,
+      ]),
+    );
+    expect(error.message).toContain('search.space: 110,000 combinations; expected at most 100,000');
+  });
+
+  it('takes --set __proto__ and constructor as keys, without touching Object.prototype', async () => {
+    const file = await project.write('mlops.yaml', original);
+    const proto = await configError(loadConfig(file, ['__proto__.polluted=1']));
+    expect(proto.code).toBe('config');
+    expect(proto.message).toContain('--set __proto__.polluted=1: __proto__: unknown key');
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    const ctor = await configError(loadConfig(file, ['model.constructor.x=1']));
+    expect(ctor.message).toContain('model.constructor: unknown key');
+  });
+
+  it('names a file that is not a section when --set adds to it', async () => {
+    for (const text of ['42\n', '- a\n- b\n']) {
+      const file = await project.write('mlops.yaml', text);
+      const error = await configError(loadConfig(file, ['model.epochs=1']));
+      expect(error.code).toBe('config');
+      expect(error.message).toMatch(
+        /mlops\.yaml: \(top level\): expected a section \(key: value pairs\), got (42|a list)$/,
+      );
+      expect(error.message).not.toContain('--set');
+    }
+  });
+});
+
 describe('mlops.schema.json', () => {
   it('is what `npm run schema` generates from the zod schema', async () => {
     const committed = await readFile(join(REPO, 'mlops.schema.json'), 'utf8');
