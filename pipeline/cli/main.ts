@@ -1,6 +1,7 @@
 /**
  * The `mlops` command: parse arguments, call a stage, print, pick an exit code
- * (0 ok, 1 a gate failed, 2 bad input or config, 3 a bug of ours).
+ * (0 ok, 1 a gate failed, 2 bad input or config, 3 a bug of ours; 130 and 143 when
+ * SIGINT or SIGTERM stopped a training command, see interrupt.ts).
  * Each group of subcommands lives in commands/ and registers itself here.
  */
 import { Command, CommanderError } from 'commander';
@@ -13,6 +14,7 @@ import { registerPredictCommand } from './commands/predict.js';
 import { registerRegistryCommands } from './commands/registry.js';
 import { registerSchemaCommand } from './commands/schema.js';
 import { registerServeCommand } from './commands/serve.js';
+import { Interrupted } from './interrupt.js';
 
 export function buildProgram(): Command {
   const program = new Command('mlops')
@@ -39,6 +41,10 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     // Commander has printed its own message (or the help) already.
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof Interrupted) {
+      process.stderr.write(`${error.message}\n`);
+      return error.exitCode;
+    }
     if (error instanceof PipelineError) {
       process.stderr.write(`${error.code === 'gate' ? 'failed' : 'error'}: ${error.message}\n`);
       if (error.hint) process.stderr.write(`hint: ${error.hint}\n`);

@@ -31,6 +31,8 @@ export interface TrainStageOptions {
   /** Train even when artifacts/model already holds this version. */
   force?: boolean;
   events?: RunEvents;
+  /** Stops training; nothing is saved. */
+  signal?: AbortSignal;
 }
 
 export interface TrainStageResult {
@@ -76,6 +78,7 @@ export async function trainStage(
       split: ctx.split,
       onEpoch: (log, epochs, trial) => options.events?.epoch?.(log, epochs, trial),
       onTrial: (record, trials) => options.events?.trial?.(record, trials),
+      signal: options.signal,
     }),
   );
   const git = await gitState(ctx.loaded.dir);

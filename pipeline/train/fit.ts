@@ -13,12 +13,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import seedrandom from 'seedrandom';
+import { parameterCount } from '../config/limits.js';
 import type { ModelConfig } from '../config/schema.js';
 import { shuffleInPlace } from '../data/split.js';
 import { asDenseStack } from './as-dense-stack.js';
 import { DenseStack } from './backprop.js';
 import { buildNetwork } from './network.js';
 import { makeOptimizer } from './optimizers.js';
+import { Yielder } from './yielder.js';
 
 export interface TrainingSet {
   /** Row-major inputs, rows × inputSize. */
@@ -43,6 +45,20 @@ export interface FitOptions {
   train: TrainingSet;
   validation: TrainingSet;
   onEpoch?: (log: EpochLog, epochs: number) => void | Promise<void>;
+  /** Stops training at the next pause (within about 50 ms), throwing its reason. */
+  signal?: AbortSignal;
+}
+
+/** The loss became NaN or infinite: the weights are lost, most often to a too-large learning rate. */
+export class DivergedError extends Error {
+  override readonly name = 'DivergedError';
+
+  constructor(
+    readonly epoch: number,
+    readonly loss: number,
+  ) {
+    super(`training diverged: the loss became ${loss} in epoch ${epoch}`);
+  }
 }
 
 export interface FitResult {
@@ -58,9 +74,43 @@ export interface FitResult {
 /** Validation rows are scored in chunks of this many, to bound the buffers. */
 const EVAL_CHUNK = 1024;
 
-function meanLoss(stack: DenseStack, set: TrainingSet, inputSize: number): number {
+/** What fitNetwork allocates for a model, known before it allocates anything. */
+export interface Footprint {
+  /** Units per layer, inputs first. */
+  dims: number[];
+  /** Rows of one training step. */
+  batch: number;
+  /** Rows one pass holds: the batch, or a chunk of validation rows when that is larger. */
+  capacity: number;
+  parameters: number;
+  /** About what training allocates: the stack's buffers (backprop.ts) and eight copies of the parameters. */
+  bytes: number;
+}
+
+export function footprint(
+  model: ModelConfig,
+  inputSize: number,
+  outputs: number,
+  rows: { train: number; validation: number },
+): Footprint {
+  const dims = [inputSize, ...(model.kind === 'mlp' ? model.layers : []), outputs];
+  const batch = Math.min(model.batch_size, rows.train);
+  const capacity = Math.max(batch, Math.min(EVAL_CHUNK, rows.validation));
+  const parameters = parameterCount(dims);
+  const units = dims.slice(1).reduce((a, b) => a + b, 0);
+  const perRow = inputSize + units * (model.dropout > 0 ? 5 : 3);
+  return { dims, batch, capacity, parameters, bytes: 4 * (capacity * perRow + 8 * parameters) };
+}
+
+async function meanLoss(
+  stack: DenseStack,
+  set: TrainingSet,
+  inputSize: number,
+  yielder: Yielder,
+): Promise<number> {
   let sum = 0;
   for (let start = 0; start < set.rows; start += stack.capacity) {
+    if (yielder.due) await yielder.pause();
     const rows = Math.min(stack.capacity, set.rows - start);
     stack.forward(rows, set.x.subarray(start * inputSize, (start + rows) * inputSize), false);
     sum += stack.lossAndGradients(rows, set.y.subarray(start, start + rows), false) * rows;
@@ -69,20 +119,31 @@ function meanLoss(stack: DenseStack, set: TrainingSet, inputSize: number): numbe
 }
 
 export async function fitNetwork(options: FitOptions): Promise<FitResult> {
+  const yielder = new Yielder(options.signal);
+  const network = buildNetwork(options.model, options.inputSize, options.outputs, options.seed);
+  try {
+    return await fitBuilt(network, options, yielder);
+  } catch (error) {
+    network.dispose();
+    throw error;
+  }
+}
+
+async function fitBuilt(
+  network: tfl.LayersModel,
+  options: FitOptions,
+  yielder: Yielder,
+): Promise<FitResult> {
   const { model, seed, inputSize, outputs, train, validation } = options;
   const started = performance.now();
-  const network = buildNetwork(model, inputSize, outputs, seed);
   const initial = network.getWeights().map((w) => w.dataSync() as Float32Array);
-  const hidden = model.kind === 'mlp' ? model.layers : [];
-  const batch = Math.min(model.batch_size, train.rows);
+  const { dims, batch, capacity } = footprint(model, inputSize, outputs, {
+    train: train.rows,
+    validation: validation.rows,
+  });
   const stack = new DenseStack(
-    {
-      dims: [inputSize, ...hidden, outputs],
-      activation: model.activation,
-      task: model.task,
-      dropout: model.dropout,
-    },
-    Math.max(batch, Math.min(EVAL_CHUNK, validation.rows)),
+    { dims, activation: model.activation, task: model.task, dropout: model.dropout },
+    capacity,
     initial,
   );
   const optimizer = makeOptimizer(model, stack.params);
@@ -99,6 +160,7 @@ export async function fitNetwork(options: FitOptions): Promise<FitResult> {
     shuffleInPlace(order, random);
     let lossSum = 0;
     for (let start = 0; start < train.rows; start += batch) {
+      if (yielder.due) await yielder.pause();
       const size = Math.min(batch, train.rows - start);
       for (let r = 0; r < size; r++) {
         const row = order[start + r]!;
@@ -113,7 +175,10 @@ export async function fitNetwork(options: FitOptions): Promise<FitResult> {
     }
     samples += train.rows;
     const loss = lossSum / train.rows;
-    const val_loss = meanLoss(stack, validation, inputSize);
+    const val_loss = await meanLoss(stack, validation, inputSize, yielder);
+    // Once NaN, always NaN: stop rather than train on and save NaN weights.
+    if (!Number.isFinite(loss)) throw new DivergedError(epoch, loss);
+    if (!Number.isFinite(val_loss)) throw new DivergedError(epoch, val_loss);
     const log = { epoch, loss, val_loss };
     history.push(log);
     await options.onEpoch?.(log, model.epochs);

@@ -4,11 +4,13 @@
  * validation split.
  */
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { formatCount, MAX_PARAMETERS, MAX_TRAINING_MB } from '../config/limits.js';
 import { higherIsBetter } from '../config/metrics.js';
 import type { Config, ModelConfig } from '../config/schema.js';
 import type { Dataset } from '../data/dataset.js';
 import type { Split } from '../data/split.js';
-import { takeRows } from '../data/table.js';
+import { column, takeRows } from '../data/table.js';
+import { PipelineError } from '../errors.js';
 import { evaluateNetwork, type Evaluation } from '../evaluate/evaluate.js';
 import {
   encodeTarget,
@@ -17,7 +19,14 @@ import {
   type Preprocess,
 } from '../prepare/preprocess.js';
 import { trialParams, type TrialParams } from '../search/space.js';
-import { fitNetwork, type EpochLog, type FitResult, type TrainingSet } from './fit.js';
+import {
+  DivergedError,
+  fitNetwork,
+  footprint,
+  type EpochLog,
+  type FitResult,
+  type TrainingSet,
+} from './fit.js';
 
 export interface TrialRecord {
   trial: number;
@@ -36,6 +45,8 @@ export interface TrainInput {
   /** Called after every epoch; `trial` is set during a search (1-based). */
   onEpoch?: (log: EpochLog, epochs: number, trial?: number) => void | Promise<void>;
   onTrial?: (trial: TrialRecord, trials: number) => void;
+  /** Stops training (and a search between and within trials), throwing the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface TrainOutcome {
@@ -53,25 +64,130 @@ function trainingSet(pre: Preprocess, table: ReturnType<typeof takeRows>): Train
   return { x: transformTable(pre, table), y: encodeTarget(pre, table), rows: table.rowCount };
 }
 
+/** The config key a trial's setting comes from: the search space when it is searched. */
+function keyOf(name: string, params: TrialParams): string {
+  return name in params ? `search.space.${name}` : `model.${name}`;
+}
+
+/** Refuse, before allocating, a network or batch larger than the limits (limits.ts). */
+function checkSize(
+  model: ModelConfig,
+  params: TrialParams,
+  inputSize: number,
+  outputs: number,
+  split: Split,
+): void {
+  const size = footprint(model, inputSize, outputs, {
+    train: split.train.length,
+    validation: split.validation.length,
+  });
+  const units = `[${size.dims.join(', ')}] units (inputs first; the input is one value per numeric feature and one per category, plus one, per categorical feature)`;
+  if (size.parameters > MAX_PARAMETERS)
+    throw new PipelineError(
+      'config',
+      `${model.kind === 'mlp' ? keyOf('layers', params) : 'data.features'}: a network of ${units} has ${formatCount(size.parameters)} parameters; expected at most ${formatCount(MAX_PARAMETERS)}`,
+      { hint: 'Use fewer or narrower hidden layers, or fewer categories.' },
+    );
+  const mb = size.bytes / 2 ** 20;
+  if (mb > MAX_TRAINING_MB)
+    throw new PipelineError(
+      'config',
+      `${size.batch === size.capacity ? keyOf('batch_size', params) : keyOf('layers', params)}: training ${formatCount(size.capacity)} rows at a time through ${units} needs about ${formatCount(Math.ceil(mb))} MB; expected at most ${formatCount(MAX_TRAINING_MB)} MB`,
+      { hint: 'Use a smaller batch_size or narrower layers.' },
+    );
+}
+
+/**
+ * Every numeric value the model sees is standardised with the training rows' mean
+ * and standard deviation into float32: a value that overflows there (1e308, or
+ * an `inf` in a CSV) would turn the loss or the metrics into NaN.
+ */
+function checkScale(pre: Preprocess, dataset: Dataset): void {
+  const numeric = pre.features.flatMap((f) => (f.type === 'numeric' ? [f] : []));
+  if (pre.target.task === 'regression') numeric.push({ ...pre.target, type: 'numeric' });
+  const file = dataset.source.path;
+  for (const f of numeric) {
+    if (!Number.isFinite(f.mean) || !Number.isFinite(f.std))
+      throw new PipelineError(
+        'data',
+        `${file}: column "${f.name}": its values are too large to standardise (their mean is ${f.mean}, their standard deviation ${f.std})`,
+        { hint: 'Rescale the column, or bound it with min/max in data.features.' },
+      );
+    const values = (column(dataset.table, f.name) as { values: Float64Array }).values;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (!Number.isNaN(v) && !Number.isFinite(Math.fround((v - f.mean) / f.std)))
+        throw new PipelineError(
+          'data',
+          `${file}: row ${dataset.table.rowNumbers[i]}, column "${f.name}": ${v} is too far from the training rows (mean ${f.mean}, standard deviation ${f.std}) for the model to take`,
+          { hint: 'Fix or drop the row, or bound the column with min/max in data.features.' },
+        );
+    }
+  }
+}
+
+function divergedError(
+  error: DivergedError,
+  model: ModelConfig,
+  params: TrialParams,
+  trial?: { number: number; of: number },
+): PipelineError {
+  const key = keyOf('learning_rate', params);
+  const where = trial
+    ? `search trial ${trial.number} of ${trial.of} (${JSON.stringify(params)})`
+    : 'training';
+  return new PipelineError(
+    'config',
+    `${key}: ${where} diverged with learning_rate ${model.learning_rate} (${model.optimizer}): the loss became ${error.loss} in epoch ${error.epoch}; nothing was saved`,
+    {
+      hint:
+        'learning_rate' in params
+          ? `Take the values that diverge out of ${key}.`
+          : `Lower ${key}; the default is 0.01.`,
+      cause: error,
+    },
+  );
+}
+
 export async function train(input: TrainInput): Promise<TrainOutcome> {
   const { config, dataset, split } = input;
   const trainRows = takeRows(dataset.table, split.train);
   const valRows = takeRows(dataset.table, split.validation);
   const preprocess = fitPreprocess(trainRows, config, dataset.classes);
+  checkScale(preprocess, dataset);
+  const outputs = config.model.task === 'classification' ? dataset.classes.length : 1;
+  const search = config.search;
+  const combos = search ? trialParams(search, config.split.seed) : [];
+  const candidates = search
+    ? combos.map((params) => ({ params, model: { ...config.model, ...params } as ModelConfig }))
+    : [{ params: {}, model: config.model }];
+  // Every trial is checked before the first one trains.
+  for (const c of candidates) checkSize(c.model, c.params, preprocess.inputSize, outputs, split);
   const trainSet = trainingSet(preprocess, trainRows);
   const valSet = trainingSet(preprocess, valRows);
-  const outputs = config.model.task === 'classification' ? dataset.classes.length : 1;
 
-  const runOne = async (model: ModelConfig, trial?: number) => {
-    const fit = await fitNetwork({
-      model,
-      seed: config.split.seed,
-      inputSize: preprocess.inputSize,
-      outputs,
-      train: trainSet,
-      validation: valSet,
-      onEpoch: (log, epochs) => input.onEpoch?.(log, epochs, trial),
-    });
+  const runOne = async (model: ModelConfig, params: TrialParams, trial?: number) => {
+    let fit: FitResult;
+    try {
+      fit = await fitNetwork({
+        model,
+        seed: config.split.seed,
+        inputSize: preprocess.inputSize,
+        outputs,
+        train: trainSet,
+        validation: valSet,
+        onEpoch: (log, epochs) => input.onEpoch?.(log, epochs, trial),
+        signal: input.signal,
+      });
+    } catch (error) {
+      if (!(error instanceof DivergedError)) throw error;
+      throw divergedError(
+        error,
+        model,
+        params,
+        trial ? { number: trial, of: candidates.length } : undefined,
+      );
+    }
     return { fit, validation: evaluateNetwork(fit.network, preprocess, valRows), model };
   };
 
@@ -80,20 +196,20 @@ export async function train(input: TrainInput): Promise<TrainOutcome> {
     validation: split.validation.length,
     test: split.test.length,
   };
-  if (!config.search) {
-    const { fit, validation, model } = await runOne(config.model);
+  if (!search) {
+    const { fit, validation, model } = await runOne(config.model, {});
     const { network, ...rest } = fit;
     return { network, preprocess, model, fit: rest, trials: [], validation, rows };
   }
 
-  const search = config.search;
-  const combos = trialParams(search, config.split.seed);
   const better = higherIsBetter(search.metric);
   const trials: TrialRecord[] = [];
   let best: (Awaited<ReturnType<typeof runOne>> & { score: number; valLoss: number }) | undefined;
-  for (const [i, params] of combos.entries()) {
-    const model = { ...config.model, ...params } as ModelConfig;
-    const result = await runOne(model, i + 1);
+  for (const [i, { params, model }] of candidates.entries()) {
+    const result = await runOne(model, params, i + 1).catch((error: unknown) => {
+      best?.fit.network.dispose();
+      throw error;
+    });
     const score =
       search.metric === 'val_loss'
         ? Math.min(...result.fit.history.map((h) => h.val_loss))
@@ -108,7 +224,7 @@ export async function train(input: TrainInput): Promise<TrainOutcome> {
       seconds: result.fit.seconds,
     };
     trials.push(record);
-    input.onTrial?.(record, combos.length);
+    input.onTrial?.(record, candidates.length);
     const valLoss = Math.min(...result.fit.history.map((h) => h.val_loss));
     // Equal scores (common for accuracy on small validation sets): the lower validation loss wins.
     const wins =

@@ -19,6 +19,7 @@ import {
   trainStage,
 } from '../../run/stages.js';
 import { printGates, printMetrics, say, show, withCommon, type CommonOptions } from '../common.js';
+import { interruptible } from '../interrupt.js';
 import { createOutput, isInteractive } from '../progress.js';
 import { remoteAccessFromEnv } from './data.js';
 
@@ -35,16 +36,19 @@ export function registerPipelineCommands(program: Command): void {
     .option('--data-base <rev>', 'add a data-changes section against the data at this git revision')
     .action(async (opts: RunFlags) => {
       const output = createOutput({ interactive: isInteractive(), quiet: opts.quiet });
-      const { context, result } = await runPipeline({
-        config: opts.config,
-        overrides: opts.set,
-        baseline: opts.baseline,
-        backend: opts.backend,
-        force: opts.force,
-        events: output.events,
-        compareDataWith: opts.dataBase,
-        remoteAccess: remoteAccessFromEnv(),
-      }).finally(() => output.done());
+      const { context, result } = await interruptible((signal) =>
+        runPipeline({
+          config: opts.config,
+          overrides: opts.set,
+          baseline: opts.baseline,
+          backend: opts.backend,
+          force: opts.force,
+          events: output.events,
+          compareDataWith: opts.dataBase,
+          remoteAccess: remoteAccessFromEnv(),
+          signal,
+        }),
+      ).finally(() => output.done());
       if (!opts.quiet) {
         printMetrics(result);
         printGates(result);
@@ -62,11 +66,14 @@ export function registerPipelineCommands(program: Command): void {
     .action(async (opts: CommonOptions & { force?: boolean }) => {
       const output = createOutput({ interactive: isInteractive(), quiet: opts.quiet });
       const ctx = await openRun(opts.config, opts.set);
-      const { bundle } = await trainStage(ctx, {
-        backend: opts.backend,
-        force: opts.force,
-        events: output.events,
-      }).finally(() => output.done());
+      const { bundle } = await interruptible((signal) =>
+        trainStage(ctx, {
+          backend: opts.backend,
+          force: opts.force,
+          events: output.events,
+          signal,
+        }),
+      ).finally(() => output.done());
       const v = Object.entries(bundle.metadata.validation_metrics).filter(
         ([k]) => !k.includes('.'),
       );
