@@ -20,7 +20,24 @@ export function predictRows(bundle: ModelBundle, rows: readonly unknown[]): Pred
   if (errors.length) return { ok: false, errors };
   if (!rows.length) return { ok: true, predictions: [] };
   const out = predictMatrix(bundle.network, x, rows.length, pre.inputSize);
-  return { ok: true, predictions: decodeOutputs(pre, out, 0, rows.length) };
+  const predictions = decodeOutputs(pre, out, 0, rows.length);
+  const unusable: FieldError[] = [];
+  predictions.forEach((p, row) => {
+    if (!isFinitePrediction(p))
+      unusable.push({
+        row,
+        field: '',
+        message:
+          'the model gives no finite prediction for this row (NaN or infinity: a value far outside the training data, or weights that are not finite)',
+      });
+  });
+  return unusable.length ? { ok: false, errors: unusable } : { ok: true, predictions };
+}
+
+/** NaN and infinities would reach JSON as null: no answer a caller can use. */
+function isFinitePrediction(p: Prediction): boolean {
+  if ('value' in p) return Number.isFinite(p.value);
+  return Object.values(p.probabilities).every(Number.isFinite);
 }
 
 /**
