@@ -62,7 +62,13 @@ function rawData(chunk: DuckDBDataChunk, column: number, bytes: number): Uint8Ar
  * A chunk's doubles, NULL set to NaN (from the validity mask: NULL and a NaN in
  * the data are told apart), and each non-finite value of the data reported.
  */
-function doubles(chunk: DuckDBDataChunk, column: number, rows: number, first: number, bad: NonFinite[]): Float64Array {
+function doubles(
+  chunk: DuckDBDataChunk,
+  column: number,
+  rows: number,
+  first: number,
+  bad: NonFinite[],
+): Float64Array {
   const vector = duckdb.data_chunk_get_vector(chunk.chunk, column);
   const raw = duckdb.vector_get_data(vector, rows * 8);
   const values = new Float64Array(raw.buffer, raw.byteOffset, rows).slice();
@@ -86,11 +92,19 @@ export interface ReadColumnsOptions {
   expectedRows?: number;
 }
 
-function tooLarge(label: string, rows: number, columns: number, need: number, budget: number): PipelineError {
+function tooLarge(
+  label: string,
+  rows: number,
+  columns: number,
+  need: number,
+  budget: number,
+): PipelineError {
   return new PipelineError(
     'data',
     `${label}: too large for memory: ${rows} rows of ${columns} columns need about ${Math.round(need / 2 ** 20)} MB, over the ${Math.round(budget / 2 ** 20)} MB budget`,
-    { hint: 'Load fewer columns (data.features), sample the file, or run on a machine with more memory.' },
+    {
+      hint: 'Load fewer columns (data.features), sample the file, or run on a machine with more memory.',
+    },
   );
 }
 
@@ -101,7 +115,10 @@ export async function readColumns(
   { label, maxBytes, expectedRows = 0 }: ReadColumnsOptions,
 ): Promise<{ rowCount: number; columns: ColumnData[]; nonFinite: NonFinite[] }> {
   // Estimated bytes per row: 8 per number, 4 per code (and 8 for its string reference), ~48 per text cell.
-  const perRow = plans.reduce((sum, p) => sum + (p.kind === 'double' ? 8 : p.kind === 'code' ? 12 : 48), 0);
+  const perRow = plans.reduce(
+    (sum, p) => sum + (p.kind === 'double' ? 8 : p.kind === 'code' ? 12 : 48),
+    0,
+  );
   if (expectedRows * perRow > maxBytes)
     throw tooLarge(label, expectedRows, plans.length, expectedRows * perRow, maxBytes);
   const builders = plans.map((p) =>
@@ -143,11 +160,17 @@ export async function readColumns(
     if (error instanceof PipelineError) throw error;
     const message = error instanceof Error ? error.message : String(error);
     if (error instanceof RangeError || /out of memory|could not allocate/i.test(message))
-      throw new PipelineError('data', `${label}: too large for memory (${message.split('\n')[0]})`, {
-        hint: 'Load fewer columns (data.features), sample the file, or run on a machine with more memory.',
-        cause: error,
-      });
-    throw new PipelineError('data', `${label}: cannot read (${message.split('\n')[0]})`, { cause: error });
+      throw new PipelineError(
+        'data',
+        `${label}: too large for memory (${message.split('\n')[0]})`,
+        {
+          hint: 'Load fewer columns (data.features), sample the file, or run on a machine with more memory.',
+          cause: error,
+        },
+      );
+    throw new PipelineError('data', `${label}: cannot read (${message.split('\n')[0]})`, {
+      cause: error,
+    });
   }
   return { rowCount, columns: builders.map((b) => (Array.isArray(b) ? b : b.done())), nonFinite };
 }

@@ -10,12 +10,7 @@ import type { TypeViolation } from './load.js';
 import { column, isMissing, takeRows, type Table } from './table.js';
 
 export type ContractRule =
-  | 'not_numeric'
-  | 'missing'
-  | 'below_min'
-  | 'above_max'
-  | 'unknown_category'
-  | 'duplicate_id';
+  'not_numeric' | 'missing' | 'below_min' | 'above_max' | 'unknown_category' | 'duplicate_id';
 
 export interface Violation {
   column: string;
@@ -39,16 +34,20 @@ const SHOWN = 5;
 
 const RULE_TEXT: Record<ContractRule, (n: number) => string> = {
   not_numeric: (n) => `${n} value${n === 1 ? ' is' : 's are'} not a number`,
-  missing: (n) => `${n} value${n === 1 ? ' is' : 's are'} missing (the column is not in data.allow_missing)`,
+  missing: (n) =>
+    `${n} value${n === 1 ? ' is' : 's are'} missing (the column is not in data.allow_missing)`,
   below_min: (n) => `${n} value${n === 1 ? ' is' : 's are'} below the contract's min`,
   above_max: (n) => `${n} value${n === 1 ? ' is' : 's are'} above the contract's max`,
-  unknown_category: (n) => `${n} value${n === 1 ? ' is' : 's are'} not among the contract's categories`,
+  unknown_category: (n) =>
+    `${n} value${n === 1 ? ' is' : 's are'} not among the contract's categories`,
   duplicate_id: (n) => `${n} id${n === 1 ? ' is' : 's are'} duplicated`,
 };
 
 export function describeViolation(v: Violation): string {
   const rows = v.rows
-    .map((r, i) => (v.values[i] === undefined ? `row ${r}` : `row ${r}: ${JSON.stringify(v.values[i])}`))
+    .map((r, i) =>
+      v.values[i] === undefined ? `row ${r}` : `row ${r}: ${JSON.stringify(v.values[i])}`,
+    )
     .join(', ');
   return `column "${v.column}": ${RULE_TEXT[v.rule](v.count)} (${rows}${v.count > v.rows.length ? ', …' : ''})`;
 }
@@ -116,7 +115,8 @@ export function enforceContract(
           found.add(table, feature.name, 'above_max', i, String(x));
       } else if (col.type === 'categorical' && 'categories' in feature && feature.categories) {
         const x = col.values[i]!;
-        if (!feature.categories.includes(x)) found.add(table, feature.name, 'unknown_category', i, x);
+        if (!feature.categories.includes(x))
+          found.add(table, feature.name, 'unknown_category', i, x);
       }
     }
   }

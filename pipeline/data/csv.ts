@@ -29,24 +29,43 @@ async function sniff(conn: DuckDBConnection, path: string): Promise<Dialect | un
     const reader = await conn.runAndReadAll(
       `SELECT Delimiter, Quote, Escape, len(Columns) FROM sniff_csv(${sql(path)}, store_rejects = true)`,
     );
-    const [delimiter, quote, escape, columns] = reader.getRowsJS()[0] as [string, string, string, bigint | number];
+    const [delimiter, quote, escape, columns] = reader.getRowsJS()[0] as [
+      string,
+      string,
+      string,
+      bigint | number,
+    ];
     // A file with no quotes sniffs as "(empty)": read it with the standard quote, so an unclosed one is found.
     const q = quote === '(empty)' || quote === '' ? '"' : quote;
-    return { delimiter, quote: q, escape: escape === '(empty)' || escape === '' ? q : escape, columns: Number(columns) };
+    return {
+      delimiter,
+      quote: q,
+      escape: escape === '(empty)' || escape === '' ? q : escape,
+      columns: Number(columns),
+    };
   } catch {
     return undefined; // not sniffable (empty, binary …): the read that follows says what is wrong
   }
 }
 
-function describeReject(label: string, line: number, type: string, message: string, more: number): PipelineError {
+function describeReject(
+  label: string,
+  line: number,
+  type: string,
+  message: string,
+  more: number,
+): PipelineError {
   // DuckDB counts records from 1 with the header first; a data row's number is one less.
   const row = line - 1;
   const counts = /Expected Number of Columns: (\d+) Found: (\d+)/.exec(message);
   const others = more > 0 ? ` (and ${more} more row${more === 1 ? '' : 's'})` : '';
   let what: string;
-  if (counts && row === 0) what = `the header has ${counts[2]} names, but the rows have ${counts[1]} values`;
-  else if (counts) what = `row ${row} has ${counts[2]} values, but the header has ${counts[1]} names${others}`;
-  else if (/unterminated quote/i.test(message)) what = `row ${row} opens a quote (") that is never closed${others}`;
+  if (counts && row === 0)
+    what = `the header has ${counts[2]} names, but the rows have ${counts[1]} values`;
+  else if (counts)
+    what = `row ${row} has ${counts[2]} values, but the header has ${counts[1]} names${others}`;
+  else if (/unterminated quote/i.test(message))
+    what = `row ${row} opens a quote (") that is never closed${others}`;
   else what = `row ${row}: ${type.toLowerCase()}: ${message}${others}`;
   return new PipelineError('data', `${label}: ${what}`, { hint: HINT });
 }
@@ -54,7 +73,10 @@ function describeReject(label: string, line: number, type: string, message: stri
 export async function checkCsv(conn: DuckDBConnection, path: string, label: string): Promise<void> {
   const dialect = await sniff(conn, path);
   if (!dialect) return;
-  const columns = Array.from({ length: dialect.columns }, (_, i) => `${sql(`c${i}`)}: 'VARCHAR'`).join(', ');
+  const columns = Array.from(
+    { length: dialect.columns },
+    (_, i) => `${sql(`c${i}`)}: 'VARCHAR'`,
+  ).join(', ');
   const from = (extra: string) =>
     `read_csv(${sql(path)}, auto_detect = false, header = false, delim = ${sql(dialect.delimiter)}, quote = ${sql(dialect.quote)}, escape = ${sql(dialect.escape)}, columns = {${columns}}, strict_mode = true${extra})`;
   const drop = `DROP TABLE IF EXISTS ${REJECTS}; DROP TABLE IF EXISTS ${SCANS}`;

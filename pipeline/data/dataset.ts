@@ -43,16 +43,25 @@ export interface ReadDatasetOptions {
 }
 
 /** A fresh clone has the pointer but not the data: pull it, as `mlops data pull` would. */
-async function pullMissing(pointer: Pointer, label: string, pointerName: string, access?: RemoteAccess): Promise<void> {
+async function pullMissing(
+  pointer: Pointer,
+  label: string,
+  pointerName: string,
+  access?: RemoteAccess,
+): Promise<void> {
   try {
     const ws = await openWorkspace(dirname(pointer.file));
     await pullData(ws, [pointer], { access });
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
-    throw new PipelineError('data', `${label}: missing (named by ${pointerName}), and pulling it failed: ${why}`, {
-      hint: error instanceof PipelineError ? error.hint : 'Fetch it with `mlops data pull`.',
-      cause: error,
-    });
+    throw new PipelineError(
+      'data',
+      `${label}: missing (named by ${pointerName}), and pulling it failed: ${why}`,
+      {
+        hint: error instanceof PipelineError ? error.hint : 'Fetch it with `mlops data pull`.',
+        cause: error,
+      },
+    );
   }
 }
 
@@ -99,12 +108,17 @@ export async function readDataset(
     label,
   );
   if (table.rowCount === 0)
-    throw new PipelineError('data', `${label}: no rows are left after the contract and unlabelled rows`);
+    throw new PipelineError(
+      'data',
+      `${label}: no rows are left after the contract and unlabelled rows`,
+    );
 
   let classes: string[] = [];
   if (model.task === 'classification') {
     const target = column(table, data.target);
-    classes = [...new Set(target.values as (string | null)[])].filter((c): c is string => c !== null).sort();
+    classes = [...new Set(target.values as (string | null)[])]
+      .filter((c): c is string => c !== null)
+      .sort();
     if (classes.length < 2)
       throw new PipelineError(
         'data',
@@ -140,7 +154,8 @@ export function checkClassGates(loaded: LoadedConfig, classes: readonly string[]
     const cls = name.slice(dot + 1);
     if (classes.includes(cls)) continue;
     const near = closest(cls, [...classes]);
-    const hint = distance(cls, near) <= Math.max(2, near.length / 3) ? ` (did you mean "${near}"?)` : '';
+    const hint =
+      distance(cls, near) <= Math.max(2, near.length / 3) ? ` (did you mean "${near}"?)` : '';
     const path = ['gates', name];
     throw new PipelineError(
       'config',

@@ -108,7 +108,9 @@ async function parquetRows(conn: DuckDBConnection, from: string): Promise<number
  * keeps its name.
  */
 function textOf(name: string, type: string | undefined): string {
-  return type === 'JSON' ? `json_extract_string(${ident(name)}, '$')` : `CAST(${ident(name)} AS VARCHAR)`;
+  return type === 'JSON'
+    ? `json_extract_string(${ident(name)}, '$')`
+    : `CAST(${ident(name)} AS VARCHAR)`;
 }
 
 /** Categories beyond this many distinct values are read as text, not as an ENUM. */
@@ -136,7 +138,9 @@ async function planColumns(
     try {
       reader = await conn.runAndReadAll(`SELECT ${lists} FROM ${from}`);
     } catch (error) {
-      throw new PipelineError('data', `${label}: cannot read (${firstLine(error)})`, { cause: error });
+      throw new PipelineError('data', `${label}: cannot read (${firstLine(error)})`, {
+        cause: error,
+      });
     }
     const row = reader.getRowsJS()[0] ?? [];
     categorical.forEach((r, i) => {
@@ -149,7 +153,8 @@ async function planColumns(
     const col = ident(req.name);
     if (req.type === 'categorical') {
       const dictionary = dictionaries.get(req.name);
-      if (!dictionary || dictionary.length === 0) return { kind: 'text', expr: textOf(req.name, type) };
+      if (!dictionary || dictionary.length === 0)
+        return { kind: 'text', expr: textOf(req.name, type) };
       const members = dictionary.map(sqlString).join(', ');
       return {
         kind: 'code',
@@ -160,7 +165,8 @@ async function planColumns(
     }
     if (NUMERIC_TYPES.test(type)) return { kind: 'double', expr: `CAST(${col} AS DOUBLE)` };
     // Dates feed a model as days since 1970-01-01.
-    if (TEMPORAL_TYPES.test(type)) return { kind: 'double', expr: `CAST(epoch(${col}) AS DOUBLE) / 86400.0` };
+    if (TEMPORAL_TYPES.test(type))
+      return { kind: 'double', expr: `CAST(epoch(${col}) AS DOUBLE) / 86400.0` };
     return { kind: 'text', expr: textOf(req.name, type) };
   });
 }
@@ -183,9 +189,13 @@ async function describe(
   if (format === 'csv') await checkCsv(conn, path, label);
   try {
     const reader = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${source(path, format)}`);
-    return reader.getRowObjectsJS().map((r) => ({ name: String(r['column_name']), type: String(r['column_type']) }));
+    return reader
+      .getRowObjectsJS()
+      .map((r) => ({ name: String(r['column_name']), type: String(r['column_type']) }));
   } catch (error) {
-    throw new PipelineError('data', `${label}: cannot read as ${format} (${firstLine(error)})`, { cause: error });
+    throw new PipelineError('data', `${label}: cannot read as ${format} (${firstLine(error)})`, {
+      cause: error,
+    });
   }
 }
 
@@ -218,7 +228,9 @@ async function load(
       const names = [...available.keys()];
       const near = names.length ? closest(req.name, names) : undefined;
       const hint =
-        near && distance(req.name, near) <= Math.max(2, near.length / 3) ? ` (did you mean "${near}"?)` : '';
+        near && distance(req.name, near) <= Math.max(2, near.length / 3)
+          ? ` (did you mean "${near}"?)`
+          : '';
       throw new PipelineError(
         'data',
         `${label}: has no column "${req.name}"${hint}; its columns are ${names.map((n) => `"${n}"`).join(', ')}`,
@@ -228,7 +240,11 @@ async function load(
   }
 
   const plans = await planColumns(conn, from, requests, available, label);
-  const { rowCount, columns: data, nonFinite } = await readColumns(conn, from, plans, {
+  const {
+    rowCount,
+    columns: data,
+    nonFinite,
+  } = await readColumns(conn, from, plans, {
     label,
     maxBytes: options.maxBytes ?? defaultMemoryBudget(),
     expectedRows: format === 'parquet' ? await parquetRows(conn, from) : undefined,
@@ -248,7 +264,8 @@ async function load(
     } else if (plan.kind === 'code') {
       const codes = values as Int32Array;
       const out = new Array<string | null>(rowCount);
-      for (let i = 0; i < rowCount; i++) out[i] = codes[i]! < 0 ? null : plan.dictionary[codes[i]!]!;
+      for (let i = 0; i < rowCount; i++)
+        out[i] = codes[i]! < 0 ? null : plan.dictionary[codes[i]!]!;
       columns.set(req.name, { type: 'categorical', values: out });
     } else if (req.type === 'categorical') {
       columns.set(req.name, { type: 'categorical', values: values as (string | null)[] });

@@ -41,14 +41,23 @@ export function splitRows(
   return split;
 }
 
-function splitByIdHash(ids: readonly (string | null)[], { test, validation, seed }: SplitConfig): Split {
+function splitByIdHash(
+  ids: readonly (string | null)[],
+  { test, validation, seed }: SplitConfig,
+): Split {
   const parts: number[][] = [[], [], []];
   ids.forEach((id, i) => {
-    const digest = createHash('md5').update(`${seed}:${id ?? ''}`).digest();
+    const digest = createHash('md5')
+      .update(`${seed}:${id ?? ''}`)
+      .digest();
     const u = digest.readUInt32BE(0) / 2 ** 32;
     parts[u < test ? 2 : u < test + validation ? 1 : 0]!.push(i);
   });
-  return { train: Int32Array.from(parts[0]!), validation: Int32Array.from(parts[1]!), test: Int32Array.from(parts[2]!) };
+  return {
+    train: Int32Array.from(parts[0]!),
+    validation: Int32Array.from(parts[1]!),
+    test: Int32Array.from(parts[2]!),
+  };
 }
 
 function splitByShuffle(

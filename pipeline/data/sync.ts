@@ -35,11 +35,17 @@ export interface SyncResult {
 }
 
 function storeFor(ws: Workspace, pointer: Pointer, options: SyncOptions) {
-  const name = options.remote ?? (typeof pointer.out['remote'] === 'string' ? pointer.out['remote'] : undefined);
+  const name =
+    options.remote ??
+    (typeof pointer.out['remote'] === 'string' ? pointer.out['remote'] : undefined);
   return openStore(pickRemote(ws.config, name), options.access);
 }
 
-export async function pushData(ws: Workspace, pointers: readonly Pointer[], options: SyncOptions = {}): Promise<SyncResult> {
+export async function pushData(
+  ws: Workspace,
+  pointers: readonly Pointer[],
+  options: SyncOptions = {},
+): Promise<SyncResult> {
   let transferred = 0;
   let skipped = 0;
   let label = '';
@@ -53,7 +59,11 @@ export async function pushData(ws: Workspace, pointers: readonly Pointer[], opti
   return { remote: label, transferred, skipped, written: [] };
 }
 
-export async function pullData(ws: Workspace, pointers: readonly Pointer[], options: SyncOptions = {}): Promise<SyncResult> {
+export async function pullData(
+  ws: Workspace,
+  pointers: readonly Pointer[],
+  options: SyncOptions = {},
+): Promise<SyncResult> {
   let transferred = 0;
   let skipped = 0;
   let label = '';
@@ -69,7 +79,12 @@ export async function pullData(ws: Workspace, pointers: readonly Pointer[], opti
     skipped += top.skipped.length;
     if (pointer.out.md5.endsWith('.dir')) {
       const entries = await dirEntries(ws, pointer.out.md5, pointer);
-      const inner = await pullObjects(ws.cache, store, entries.map((e) => e.md5), options);
+      const inner = await pullObjects(
+        ws.cache,
+        store,
+        entries.map((e) => e.md5),
+        options,
+      );
       transferred += inner.transferred.length;
       skipped += inner.skipped.length;
     }
@@ -77,7 +92,9 @@ export async function pullData(ws: Workspace, pointers: readonly Pointer[], opti
   const scratch = await openScratch(ws);
   try {
     for (const pointer of pointers)
-      if ((await checkout(ws, pointer, { force: options.force, scratch: scratch.dir })) === 'written')
+      if (
+        (await checkout(ws, pointer, { force: options.force, scratch: scratch.dir })) === 'written'
+      )
         written.push(relative(ws.root, pointer.dataPath));
   } finally {
     await scratch.close();

@@ -7,7 +7,10 @@ describe('GCS access from the environment', () => {
   it('takes a key as JSON, and an emulator endpoint with or without a scheme', () => {
     const key = { type: 'service_account', client_email: 'ci@p.iam.gserviceaccount.com' };
     expect(
-      remoteAccessFromEnv({ MLOPS_GCS_CREDENTIALS: JSON.stringify(key), STORAGE_EMULATOR_HOST: '127.0.0.1:4443' }),
+      remoteAccessFromEnv({
+        MLOPS_GCS_CREDENTIALS: JSON.stringify(key),
+        STORAGE_EMULATOR_HOST: '127.0.0.1:4443',
+      }),
     ).toEqual({ gcs: { credentials: key, apiEndpoint: 'http://127.0.0.1:4443' } });
     expect(remoteAccessFromEnv({})).toEqual({ gcs: {} });
   });
@@ -22,15 +25,17 @@ describe('GCS access from the environment', () => {
     })();
     expect(error).toBeInstanceOf(PipelineError);
     expect((error as PipelineError).message).toBe('MLOPS_GCS_CREDENTIALS is not valid JSON');
-    expect(() => remoteAccessFromEnv({ GOOGLE_APPLICATION_CREDENTIALS: '/nonexistent/key.json' })).toThrow(
-      'GOOGLE_APPLICATION_CREDENTIALS names /nonexistent/key.json, which cannot be read',
-    );
+    expect(() =>
+      remoteAccessFromEnv({ GOOGLE_APPLICATION_CREDENTIALS: '/nonexistent/key.json' }),
+    ).toThrow('GOOGLE_APPLICATION_CREDENTIALS names /nonexistent/key.json, which cannot be read');
   });
 
   it('retries 429, 5xx and dropped connections, not 404 or 403', () => {
     expect(classify({ code: 429, message: 'slow down' }, 'x').kind).toBe('transient');
     expect(classify({ code: 503, message: 'unavailable' }, 'x').kind).toBe('transient');
-    expect(classify(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), 'x').kind).toBe('transient');
+    expect(
+      classify(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), 'x').kind,
+    ).toBe('transient');
     expect(classify({ code: 404, message: 'No such object' }, 'x').kind).toBe('missing');
     expect(classify({ code: 403, message: 'denied' }, 'x').kind).toBe('denied');
   });

@@ -53,17 +53,34 @@ describe('numbers that are not finite', () => {
       { column: 'x', row: 3, value: '-inf' },
       { column: 'x', row: 4, value: 'NaN' },
     ]);
-    expect(Array.from(table.columns.get('x')!.values as Float64Array)).toEqual([1.5, NaN, NaN, NaN, NaN, NaN, 2]);
+    expect(Array.from(table.columns.get('x')!.values as Float64Array)).toEqual([
+      1.5,
+      NaN,
+      NaN,
+      NaN,
+      NaN,
+      NaN,
+      2,
+    ]);
   });
 
   it('a JSON number too large for a double (1e999) is refused too', async () => {
-    const { typeViolations } = await load('big.json', '[{"x": 1, "label": "a"}, {"x": 1e999, "label": "b"}]', 'json');
+    const { typeViolations } = await load(
+      'big.json',
+      '[{"x": 1, "label": "a"}, {"x": 1e999, "label": "b"}]',
+      'json',
+    );
     expect(typeViolations).toEqual([{ column: 'x', row: 1, value: 'inf' }]);
   });
 
   it('a run refuses them, naming the file, the column and the rows', async () => {
     await mkdir(join(dir, 'run'), { recursive: true });
-    const rows = ['x,label', ...Array.from({ length: 10 }, (_, i) => `${i},${i % 2 ? 'a' : 'b'}`), 'inf,a', 'NaN,b'];
+    const rows = [
+      'x,label',
+      ...Array.from({ length: 10 }, (_, i) => `${i},${i % 2 ? 'a' : 'b'}`),
+      'inf,a',
+      'NaN,b',
+    ];
     const data = `${rows.join('\n')}\n`;
     await writeFile(join(dir, 'run', 'rows.csv'), data);
     await writeFile(
@@ -74,7 +91,9 @@ describe('numbers that are not finite', () => {
       join(dir, 'run', 'mlops.yaml'),
       'data:\n  pointer: rows.csv.dvc\n  target: label\n  features: [{ name: x, type: numeric }]\nmodel: { task: classification }\n',
     );
-    const error = await readDataset(await loadConfig(join(dir, 'run', 'mlops.yaml'))).catch((e: unknown) => e);
+    const error = await readDataset(await loadConfig(join(dir, 'run', 'mlops.yaml'))).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(PipelineError);
     expect((error as PipelineError).message).toBe(
       'rows.csv breaks the data contract:\n  column "x": 2 values are not a number (row 11: "inf", row 12: "NaN")',
@@ -94,7 +113,9 @@ describe('the shape of a CSV file', () => {
 
   it('refuses a row with too few or too many values, naming the file and the row', async () => {
     const few = await refusal('few.csv', 'x,label,y\n1,a,1\n2,b\n3,a,3\n4,b\n');
-    expect(few.message).toBe('few.csv: row 2 has 2 values, but the header has 3 names (and 1 more row)');
+    expect(few.message).toBe(
+      'few.csv: row 2 has 2 values, but the header has 3 names (and 1 more row)',
+    );
     expect(few.hint).toMatch(/one value per header name/);
     const many = await refusal('many.csv', 'x,label\n1,a\n2,b\n3,a,extra\n');
     expect(many.message).toBe('many.csv: row 3 has 3 values, but the header has 2 names');
@@ -125,7 +146,9 @@ describe('data add of a folder with a symbolic link in it', () => {
     await writeFile(join(repo, 'images', 'a.txt'), 'a');
     await writeFile(join(dir, 'secret.txt'), 'not data');
     await symlink(join(dir, 'secret.txt'), join(repo, 'images', 'b.txt'));
-    const error = await addData(await openWorkspace(repo), join(repo, 'images')).catch((e: unknown) => e);
+    const error = await addData(await openWorkspace(repo), join(repo, 'images')).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(PipelineError);
     expect((error as PipelineError).message).toBe(
       `${join(repo, 'images', 'b.txt')}: a symbolic link inside a tracked folder; links are not tracked`,

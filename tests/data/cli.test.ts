@@ -29,13 +29,17 @@ async function mlops(...args: string[]): Promise<{ code: number; stdout: string;
   }
 }
 
-const ROWS = 'id,x,label\n1,0.5,a\n2,1.5,b\n3,2.5,a\n4,3.5,b\n5,4.5,a\n6,5.5,b\n7,6.5,a\n8,7.5,b\n9,8.5,a\n10,9.5,b\n';
+const ROWS =
+  'id,x,label\n1,0.5,a\n2,1.5,b\n3,2.5,a\n4,3.5,b\n5,4.5,a\n6,5.5,b\n7,6.5,a\n8,7.5,b\n9,8.5,a\n10,9.5,b\n';
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'data-cli-'));
   await mkdir(join(dir, '.dvc'));
   await mkdir(join(dir, 'data'));
-  await writeFile(join(dir, '.dvc', 'config'), "[core]\n    remote = local\n['remote \"local\"']\n    url = ../store\n");
+  await writeFile(
+    join(dir, '.dvc', 'config'),
+    '[core]\n    remote = local\n[\'remote "local"\']\n    url = ../store\n',
+  );
   await writeFile(join(dir, 'data', 'rows.csv'), ROWS);
 });
 
@@ -82,25 +86,43 @@ describe('mlops data: bad input', () => {
   it('names an unknown remote, a missing path, a bad --jobs and a broken pointer', async () => {
     await addAndPush(false);
     const remote = await mlops('data', 'push', '-r', 'nope');
-    expect([remote.code, remote.stderr]).toEqual([2, expect.stringContaining('DVC remote "nope" is not in .dvc/config')]);
+    expect([remote.code, remote.stderr]).toEqual([
+      2,
+      expect.stringContaining('DVC remote "nope" is not in .dvc/config'),
+    ]);
     const add = await mlops('data', 'add', 'data/absent.csv');
-    expect([add.code, add.stderr]).toEqual([2, expect.stringContaining('data/absent.csv: does not exist')]);
+    expect([add.code, add.stderr]).toEqual([
+      2,
+      expect.stringContaining('data/absent.csv: does not exist'),
+    ]);
     const jobs = await mlops('data', 'pull', '--jobs', '0');
-    expect([jobs.code, jobs.stderr]).toEqual([2, expect.stringContaining('--jobs 0: expected an integer from 1 to 64')]);
+    expect([jobs.code, jobs.stderr]).toEqual([
+      2,
+      expect.stringContaining('--jobs 0: expected an integer from 1 to 64'),
+    ]);
     const pointer = join(dir, 'data', 'rows.csv.dvc');
     await writeFile(pointer, 'outs:\n- md5: 123\n');
     const broken = await mlops('data', 'status');
-    expect([broken.code, broken.stderr]).toEqual([2, expect.stringContaining('rows.csv.dvc: outs.0.md5')]);
+    expect([broken.code, broken.stderr]).toEqual([
+      2,
+      expect.stringContaining('rows.csv.dvc: outs.0.md5'),
+    ]);
   });
 
   it('says when there is no DVC repository or the remote is unreadable', async () => {
     await rm(join(dir, '.dvc'), { recursive: true });
     const none = await mlops('data', 'status');
-    expect([none.code, none.stderr]).toEqual([2, expect.stringContaining('not inside a DVC repository')]);
+    expect([none.code, none.stderr]).toEqual([
+      2,
+      expect.stringContaining('not inside a DVC repository'),
+    ]);
     await mkdir(join(dir, '.dvc'));
-    await writeFile(join(dir, '.dvc', 'config'), "['remote \"x\"']\n    region = eu\n");
+    await writeFile(join(dir, '.dvc', 'config'), '[\'remote "x"\']\n    region = eu\n');
     const nourl = await mlops('data', 'status');
-    expect([nourl.code, nourl.stderr]).toEqual([2, expect.stringContaining('remote "x" has no url')]);
+    expect([nourl.code, nourl.stderr]).toEqual([
+      2,
+      expect.stringContaining('remote "x" has no url'),
+    ]);
   });
 });
 
@@ -118,17 +140,28 @@ describe('mlops data: a pointer named apart from its data', () => {
     await rootPointer();
     await writeFile(join(dir, 'data', 'rows.csv'), `${ROWS}11,10.5,b\n`);
     const add = await mlops('data', 'add', 'data/rows.csv');
-    expect([add.code, add.stderr]).toEqual([0, expect.stringMatching(/^add\s+data\.dvc: md5 [0-9a-f]{32}, 102 bytes/)]);
+    expect([add.code, add.stderr]).toEqual([
+      0,
+      expect.stringMatching(/^add\s+data\.dvc: md5 [0-9a-f]{32}, 102 bytes/),
+    ]);
     expect(await readdir(join(dir, 'data'))).not.toContain('rows.csv.dvc');
-    expect(await readFile(join(dir, 'data.dvc'), 'utf8')).toMatch(/size: 102\n.*\n {2}path: data\/rows\.csv\n/s);
+    expect(await readFile(join(dir, 'data.dvc'), 'utf8')).toMatch(
+      /size: 102\n.*\n {2}path: data\/rows\.csv\n/s,
+    );
     const status = await mlops('data', 'status');
-    expect([status.code, status.stdout]).toEqual([0, expect.stringMatching(/^in sync\s+data\/rows\.csv\n$/)]);
+    expect([status.code, status.stdout]).toEqual([
+      0,
+      expect.stringMatching(/^in sync\s+data\/rows\.csv\n$/),
+    ]);
   });
 
   it('status takes the data path itself as a target', async () => {
     await rootPointer();
     const status = await mlops('data', 'status', 'data/rows.csv');
-    expect([status.code, status.stdout]).toEqual([0, expect.stringMatching(/^in sync\s+data\/rows\.csv\n$/)]);
+    expect([status.code, status.stdout]).toEqual([
+      0,
+      expect.stringMatching(/^in sync\s+data\/rows\.csv\n$/),
+    ]);
   });
 });
 
@@ -154,16 +187,28 @@ describe('loading', () => {
     await addAndPush(false);
     await rm(join(dir, 'data', 'rows.csv'));
     await rm(join(dir, '.dvc', 'cache'), { recursive: true });
-    const error = await readDataset(await loadConfig(join(dir, 'mlops.yaml'))).catch((e: unknown) => e);
+    const error = await readDataset(await loadConfig(join(dir, 'mlops.yaml'))).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(PipelineError);
-    expect((error as PipelineError).message).toMatch(/data\/rows\.csv: missing \(named by data\/rows\.csv\.dvc\), and pulling it failed: .*not in the remote/);
+    expect((error as PipelineError).message).toMatch(
+      /data\/rows\.csv: missing \(named by data\/rows\.csv\.dvc\), and pulling it failed: .*not in the remote/,
+    );
   });
 
   it('a dataset over the memory budget fails with a message, not a crash', async () => {
-    const error = await loadTable(join(dir, 'data', 'rows.csv'), 'csv', [{ name: 'x', type: 'numeric' }], 'rows.csv', {
-      maxBytes: 50,
-    }).catch((e: unknown) => e);
+    const error = await loadTable(
+      join(dir, 'data', 'rows.csv'),
+      'csv',
+      [{ name: 'x', type: 'numeric' }],
+      'rows.csv',
+      {
+        maxBytes: 50,
+      },
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PipelineError);
-    expect((error as PipelineError).message).toMatch(/rows\.csv: too large for memory: 10 rows of 1 columns need about/);
+    expect((error as PipelineError).message).toMatch(
+      /rows\.csv: too large for memory: 10 rows of 1 columns need about/,
+    );
   });
 });

@@ -30,7 +30,10 @@ beforeEach(async () => {
   await mkdir(join(repo, '.dvc'), { recursive: true });
   await mkdir(join(repo, 'data'));
   await mkdir(outside);
-  await writeFile(join(repo, '.dvc', 'config'), "[core]\n    remote = local\n['remote \"local\"']\n    url = ../../store\n");
+  await writeFile(
+    join(repo, '.dvc', 'config'),
+    '[core]\n    remote = local\n[\'remote "local"\']\n    url = ../../store\n',
+  );
   await writeFile(join(repo, 'data', 'rows.csv'), ROWS);
   const ws = await openWorkspace(repo);
   await addData(ws, join(repo, 'data', 'rows.csv'));
@@ -51,7 +54,9 @@ async function repoint(path: string): Promise<string> {
 
 async function pullError(): Promise<PipelineError> {
   const ws = await openWorkspace(repo);
-  const error = await pullData(ws, await resolveTargets(ws, []), { force: true }).catch((e: unknown) => e);
+  const error = await pullData(ws, await resolveTargets(ws, []), { force: true }).catch(
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(PipelineError);
   expect((error as PipelineError).code).toBe('data');
   return error as PipelineError;
@@ -62,7 +67,9 @@ describe('mlops data pull never writes outside the repository', () => {
     await repoint('../../outside/rows.csv');
     const pull = await runMlops(['data', 'pull'], { cwd: repo });
     expect(pull.code).toBe(2);
-    expect(pull.stderr).toContain('data/rows.csv.dvc: path "../../outside/rows.csv" is outside the repository');
+    expect(pull.stderr).toContain(
+      'data/rows.csv.dvc: path "../../outside/rows.csv" is outside the repository',
+    );
     expect(await readdir(outside)).toEqual([]);
     expect(await readdir(top)).toEqual(['outside', 'repo', 'store']);
   });
@@ -82,7 +89,9 @@ describe('mlops data pull never writes outside the repository', () => {
     await writeFile(join(outside, 'rows.csv'), 'keep me\n');
     await repoint(join(outside, 'rows.csv'));
     const error = await pullError();
-    expect(error.message).toMatch(/^data\/rows\.csv\.dvc: path ".*\/outside\/rows\.csv" is outside the repository/);
+    expect(error.message).toMatch(
+      /^data\/rows\.csv\.dvc: path ".*\/outside\/rows\.csv" is outside the repository/,
+    );
     expect(await readFile(join(outside, 'rows.csv'), 'utf8')).toBe('keep me\n');
   });
 
@@ -108,7 +117,9 @@ describe('mlops data pull never writes outside the repository', () => {
     await symlink(outside, join(repo, '.dvc', 'cache', 'files', 'md5', oid.slice(0, 2)));
     const error = await pullData(ws, [pointer!]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PipelineError);
-    expect((error as PipelineError).message).toContain(`object ${oid} leads through a symbolic link`);
+    expect((error as PipelineError).message).toContain(
+      `object ${oid} leads through a symbolic link`,
+    );
     expect(await readdir(outside)).toEqual([]);
   });
 
@@ -118,10 +129,14 @@ describe('mlops data pull never writes outside the repository', () => {
       join(repo, 'mlops.yaml'),
       'data:\n  pointer: data/rows.csv.dvc\n  target: label\n  features: [{ name: x, type: numeric }]\nmodel: { task: classification }\n',
     );
-    const error = await readDataset(await loadConfig(join(repo, 'mlops.yaml'))).catch((e: unknown) => e);
+    const error = await readDataset(await loadConfig(join(repo, 'mlops.yaml'))).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(PipelineError);
     expect((error as PipelineError).code).toBe('data');
-    expect((error as PipelineError).message).toContain('data/rows.csv.dvc: path "../../outside/rows.csv" is outside the repository');
+    expect((error as PipelineError).message).toContain(
+      'data/rows.csv.dvc: path "../../outside/rows.csv" is outside the repository',
+    );
     expect(await readdir(outside)).toEqual([]);
   });
 });
@@ -131,7 +146,9 @@ describe('mlops data add never writes outside the repository', () => {
     await writeFile(join(outside, 'more.csv'), ROWS);
     await symlink(outside, join(repo, 'data', 'link'));
     const ws = await openWorkspace(repo);
-    const error = await addData(ws, join(repo, 'data', 'link', 'more.csv')).catch((e: unknown) => e);
+    const error = await addData(ws, join(repo, 'data', 'link', 'more.csv')).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(PipelineError);
     expect((error as PipelineError).message).toContain('leads through a symbolic link');
     expect(await readdir(outside)).toEqual(['more.csv']);
@@ -151,7 +168,10 @@ async function dirPointer(entries: { relpath: string; content: string }[]): Prom
   const object = dirObjectBytes(listed);
   const oid = `${md5Hex(object)}.dir`;
   await put(oid, object);
-  await writeFile(join(repo, 'dir.dvc'), `outs:\n- md5: ${oid}\n  size: 2\n  nfiles: ${entries.length}\n  hash: md5\n  path: dir\n`);
+  await writeFile(
+    join(repo, 'dir.dvc'),
+    `outs:\n- md5: ${oid}\n  size: 2\n  nfiles: ${entries.length}\n  hash: md5\n  path: dir\n`,
+  );
 }
 
 describe('a .dir object from the remote is checked before checkout', () => {
@@ -160,7 +180,9 @@ describe('a .dir object from the remote is checked before checkout', () => {
     const pull = await runMlops(['data', 'pull', 'dir.dvc'], { cwd: repo });
     expect(pull.stderr).not.toContain('internal error');
     expect(pull.code).toBe(2);
-    expect(pull.stderr).toMatch(/dir\.dvc: directory object [0-9a-f]{32}\.dir: relpath "a\\u0000b" contains a NUL character/);
+    expect(pull.stderr).toMatch(
+      /dir\.dvc: directory object [0-9a-f]{32}\.dir: relpath "a\\u0000b" contains a NUL character/,
+    );
   });
 
   it('a path that is both a file and a folder is bad data (exit 2), not a crash', async () => {
@@ -179,16 +201,22 @@ describe('a .dir object from the remote is checked before checkout', () => {
     for (const relpath of ['../escape.txt', '/etc/escape.txt', 'a//b.txt', 'a/./b.txt']) {
       await dirPointer([{ relpath, content: 'x' }]);
       const ws = await openWorkspace(repo);
-      const error = await pullData(ws, await resolveTargets(ws, [join(repo, 'dir.dvc')])).catch((e: unknown) => e);
+      const error = await pullData(ws, await resolveTargets(ws, [join(repo, 'dir.dvc')])).catch(
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(PipelineError);
-      expect((error as PipelineError).message).toContain(`unsafe relpath ${JSON.stringify(relpath)}`);
+      expect((error as PipelineError).message).toContain(
+        `unsafe relpath ${JSON.stringify(relpath)}`,
+      );
     }
     await dirPointer([
       { relpath: 'a.txt', content: 'x' },
       { relpath: 'a.txt', content: 'y' },
     ]);
     const ws = await openWorkspace(repo);
-    const error = await pullData(ws, await resolveTargets(ws, [join(repo, 'dir.dvc')])).catch((e: unknown) => e);
+    const error = await pullData(ws, await resolveTargets(ws, [join(repo, 'dir.dvc')])).catch(
+      (e: unknown) => e,
+    );
     expect((error as PipelineError).message).toContain('relpath "a.txt" is listed twice');
     expect(await readdir(top)).toEqual(['outside', 'repo', 'store']);
     expect(await readdir(repo)).not.toContain('dir');

@@ -11,8 +11,17 @@ function table(): Table {
     rowNumbers: Int32Array.from({ length: n }, (_, i) => i + 1),
     columns: new Map([
       ['id', { type: 'categorical' as const, values: ['a', 'b', 'c', 'c', 'd', 'e', 'f', 'g'] }],
-      ['mass', { type: 'numeric' as const, values: Float64Array.from([10, 20, 900, 30, NaN, 950, 40, 990]) }],
-      ['island', { type: 'categorical' as const, values: ['x', 'y', 'x', 'z', 'x', 'y', 'x', 'y'] }],
+      [
+        'mass',
+        {
+          type: 'numeric' as const,
+          values: Float64Array.from([10, 20, 900, 30, NaN, 950, 40, 990]),
+        },
+      ],
+      [
+        'island',
+        { type: 'categorical' as const, values: ['x', 'y', 'x', 'z', 'x', 'y', 'x', 'y'] },
+      ],
       ['label', { type: 'categorical' as const, values: ['p', 'q', 'p', 'q', 'p', 'q', 'p', 'q'] }],
     ]),
   };
@@ -41,14 +50,24 @@ describe('data contract', () => {
     }
     expect(error).toBeInstanceOf(PipelineError);
     const message = (error as PipelineError).message;
-    expect(message).toContain('column "mass": 3 values are above the contract\'s max (row 3: "900", row 6: "950", row 8: "990")');
+    expect(message).toContain(
+      'column "mass": 3 values are above the contract\'s max (row 3: "900", row 6: "950", row 8: "990")',
+    );
     expect(message).toContain('column "mass": 1 value is missing');
-    expect(message).toContain('column "island": 1 value is not among the contract\'s categories (row 4: "z")');
+    expect(message).toContain(
+      'column "island": 1 value is not among the contract\'s categories (row 4: "z")',
+    );
     expect(message).toContain('column "id": 1 id is duplicated (row 4: "c")');
   });
 
   it('drop mode leaves the offending rows out and reports each violation', () => {
-    const { table: kept, report } = enforceContract(table(), data('drop'), 'classification', [], 'data/t.csv');
+    const { table: kept, report } = enforceContract(
+      table(),
+      data('drop'),
+      'classification',
+      [],
+      'data/t.csv',
+    );
     expect(kept.rowCount).toBe(3);
     expect(Array.from(kept.rowNumbers)).toEqual([1, 2, 7]);
     expect(report.droppedRows).toBe(5);

@@ -28,7 +28,10 @@ async function mlops(...args: string[]): Promise<{ code: number; stdout: string;
 }
 
 function csv(rows: { id: number; x: number; color: string; label: string }[]): string {
-  return ['id,x,color,label', ...rows.map((r) => `${r.id},${r.x},${r.color},${r.label}`)].join('\n') + '\n';
+  return (
+    ['id,x,color,label', ...rows.map((r) => `${r.id},${r.x},${r.color},${r.label}`)].join('\n') +
+    '\n'
+  );
 }
 
 const base = Array.from({ length: 200 }, (_, i) => ({
@@ -42,7 +45,10 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'data-diff-'));
   await mkdir(join(dir, '.dvc'));
   await mkdir(join(dir, 'data'));
-  await writeFile(join(dir, '.dvc', 'config'), "[core]\n    remote = local\n['remote \"local\"']\n    url = ../store\n");
+  await writeFile(
+    join(dir, '.dvc', 'config'),
+    '[core]\n    remote = local\n[\'remote "local"\']\n    url = ../store\n',
+  );
   await writeFile(
     join(dir, 'mlops.yaml'),
     [
@@ -69,7 +75,12 @@ beforeAll(async () => {
   // v2: rows 0–9 removed, rows 10–19 changed, 30 rows added, x shifted up for all.
   const v2 = [
     ...base.slice(10).map((r) => ({ ...r, x: r.x + 40, color: r.id < 20 ? 'green' : r.color })),
-    ...Array.from({ length: 30 }, (_, i) => ({ id: 1000 + i, x: 120 + i, color: 'red', label: 'yes' })),
+    ...Array.from({ length: 30 }, (_, i) => ({
+      id: 1000 + i,
+      x: 120 + i,
+      color: 'red',
+      label: 'yes',
+    })),
   ];
   await writeFile(join(dir, 'data', 'd.csv'), csv(v2));
   await addData(ws, join(dir, 'data', 'd.csv'));
@@ -90,7 +101,9 @@ describe('data diff against a git revision', () => {
     // Every kept row changed: x moved by 40 (and color for ids 10–19).
     expect(stdout).toContain('| changed | 190 |');
     expect(stdout).toContain('Rows are matched by `id`.');
-    expect(stdout).toMatch(/\| x \| numeric \| [\d.]+ \| [\d.]+ \| [\de.-]+ \| ⚠️ PSI [\d.]+ > 0\.2; KS p/);
+    expect(stdout).toMatch(
+      /\| x \| numeric \| [\d.]+ \| [\d.]+ \| [\de.-]+ \| ⚠️ PSI [\d.]+ > 0\.2; KS p/,
+    );
     expect(stdout).toContain('No column was added, removed or retyped.');
   });
 
@@ -100,7 +113,9 @@ describe('data diff against a git revision', () => {
     expect(stdout).toContain('### ⚠️ Data changes');
     const git = simpleGit({ baseDir: dir });
     await git.add('.').commit('data v2');
-    expect((await mlops('data', 'diff', 'HEAD')).stdout).toContain('The data is the same as at `HEAD`');
+    expect((await mlops('data', 'diff', 'HEAD')).stdout).toContain(
+      'The data is the same as at `HEAD`',
+    );
     await git.reset(['--soft', 'HEAD~1']);
   });
 

@@ -16,7 +16,10 @@ describe('drift measures', () => {
     const base = [...Array(50).fill('a'), ...Array(50).fill('b')];
     const current = [...Array(75).fill('a'), ...Array(25).fill('b')];
     // (0.75 − 0.5) ln 1.5 + (0.25 − 0.5) ln 0.5
-    expect(categoricalPsi(base, current)).toBeCloseTo(0.25 * Math.log(1.5) + 0.25 * Math.log(2), 12);
+    expect(categoricalPsi(base, current)).toBeCloseTo(
+      0.25 * Math.log(1.5) + 0.25 * Math.log(2),
+      12,
+    );
     expect(categoricalPsi(base, base)).toBe(0);
   });
 

@@ -9,7 +9,13 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { dirObjectBytes, hashPath, md5Hex, parseDirObject, pythonJsonString } from '../../pipeline/data/dvc/hash.js';
+import {
+  dirObjectBytes,
+  hashPath,
+  md5Hex,
+  parseDirObject,
+  pythonJsonString,
+} from '../../pipeline/data/dvc/hash.js';
 import { objectKey } from '../../pipeline/data/dvc/odb.js';
 import { readPointer, writePointer } from '../../pipeline/data/dvc/pointer.js';
 import { addData, openWorkspace, resolveTargets } from '../../pipeline/data/dvc/workspace.js';
@@ -36,7 +42,11 @@ async function gen(root: string, tree: Record<string, unknown>): Promise<void> {
 describe('DVC hashes (known answers from DVC tests)', () => {
   it('hashes the file "foo" to acbd18db… with size 3 (dvc test_add, dvc-data test_build_file)', async () => {
     await gen(dir, { foo: 'foo' });
-    expect(await hashPath(join(dir, 'foo'))).toEqual({ kind: 'file', md5: 'acbd18db4cc2f85cedef654fccc4a4d8', size: 3 });
+    expect(await hashPath(join(dir, 'foo'))).toEqual({
+      kind: 'file',
+      md5: 'acbd18db4cc2f85cedef654fccc4a4d8',
+      size: 3,
+    });
   });
 
   it('hashes the file "file" to 8c7dd922… (dvc test_add_external_file)', async () => {
@@ -47,7 +57,12 @@ describe('DVC hashes (known answers from DVC tests)', () => {
   it('hashes {foo, bar} to 5ea40360….dir, size 6, 2 files, entries sorted (dvc-data test_build_directory)', async () => {
     await gen(dir, { dir: { foo: 'foo', bar: 'bar' } });
     const h = await hashPath(join(dir, 'dir'));
-    expect(h).toMatchObject({ kind: 'dir', md5: '5ea40360f5b4ec688df672a4db9c17d1.dir', size: 6, nfiles: 2 });
+    expect(h).toMatchObject({
+      kind: 'dir',
+      md5: '5ea40360f5b4ec688df672a4db9c17d1.dir',
+      size: 6,
+      nfiles: 2,
+    });
     expect(h.kind === 'dir' && h.entries).toEqual([
       { md5: '37b51d194a7513e45b56f6524f2d51f2', relpath: 'bar' },
       { md5: 'acbd18db4cc2f85cedef654fccc4a4d8', relpath: 'foo' },
@@ -76,13 +91,19 @@ describe('DVC hashes (known answers from DVC tests)', () => {
   });
 
   it('lays objects out as files/md5/<2 hex>/<rest>, keeping .dir', () => {
-    expect(objectKey('acbd18db4cc2f85cedef654fccc4a4d8')).toBe('files/md5/ac/bd18db4cc2f85cedef654fccc4a4d8');
-    expect(objectKey('b6dcab6ccd17ca0a8bf4a215a37d14cc.dir')).toBe('files/md5/b6/dcab6ccd17ca0a8bf4a215a37d14cc.dir');
+    expect(objectKey('acbd18db4cc2f85cedef654fccc4a4d8')).toBe(
+      'files/md5/ac/bd18db4cc2f85cedef654fccc4a4d8',
+    );
+    expect(objectKey('b6dcab6ccd17ca0a8bf4a215a37d14cc.dir')).toBe(
+      'files/md5/b6/dcab6ccd17ca0a8bf4a215a37d14cc.dir',
+    );
     expect(() => objectKey('../../etc/passwd')).toThrow(PipelineError);
   });
 
   it('refuses a .dir object whose relpath escapes the directory', () => {
-    expect(() => parseDirObject('[{"md5": "acbd18db4cc2f85cedef654fccc4a4d8", "relpath": "../x"}]', 'obj')).toThrow(/unsafe relpath/);
+    expect(() =>
+      parseDirObject('[{"md5": "acbd18db4cc2f85cedef654fccc4a4d8", "relpath": "../x"}]', 'obj'),
+    ).toThrow(/unsafe relpath/);
     expect(() => parseDirObject('{"not": "a list"}', 'obj')).toThrow(/not a DVC directory object/);
   });
 });
@@ -90,9 +111,16 @@ describe('DVC hashes (known answers from DVC tests)', () => {
 describe('pointer files and config', () => {
   it('writes a pointer byte for byte as DVC 3 and keeps fields it does not use', async () => {
     const file = join(dir, 'data.dvc');
-    await writeFile(file, 'outs:\n- md5: d41d8cd98f00b204e9800998ecf8427e\n  size: 1\n  hash: md5\n  path: data\n  desc: penguins\n  remote: store\nmeta:\n  owner: team\n');
+    await writeFile(
+      file,
+      'outs:\n- md5: d41d8cd98f00b204e9800998ecf8427e\n  size: 1\n  hash: md5\n  path: data\n  desc: penguins\n  remote: store\nmeta:\n  owner: team\n',
+    );
     const previous = (await readPointer(file)).doc;
-    await writePointer(file, { md5: 'b6dcab6ccd17ca0a8bf4a215a37d14cc.dir', size: 11, nfiles: 2, path: 'data' }, previous);
+    await writePointer(
+      file,
+      { md5: 'b6dcab6ccd17ca0a8bf4a215a37d14cc.dir', size: 11, nfiles: 2, path: 'data' },
+      previous,
+    );
     expect(await readFile(file, 'utf8')).toBe(
       'outs:\n- md5: b6dcab6ccd17ca0a8bf4a215a37d14cc.dir\n  size: 11\n  nfiles: 2\n  hash: md5\n  path: data\n  desc: penguins\n  remote: store\nmeta:\n  owner: team\n',
     );
@@ -101,7 +129,9 @@ describe('pointer files and config', () => {
   it('names the pointer and the field of a broken pointer', async () => {
     const file = join(dir, 'bad.dvc');
     await writeFile(file, 'outs:\n- md5: nothex\n  path: x\n');
-    await expect(readPointer(file)).rejects.toThrow(/bad\.dvc: outs\.0\.md5: expected an md5 hex digest/);
+    await expect(readPointer(file)).rejects.toThrow(
+      /bad\.dvc: outs\.0\.md5: expected an md5 hex digest/,
+    );
     await writeFile(file, 'outs: [\n');
     await expect(readPointer(file)).rejects.toThrow(/bad\.dvc: not valid YAML/);
   });
@@ -109,8 +139,9 @@ describe('pointer files and config', () => {
   it('reads [core] remote and remote sections, config.local winning, local urls relative to .dvc/', async () => {
     await gen(dir, {
       '.dvc': {
-        config: "[core]\n    remote = store\n['remote \"store\"']\n    url = ../storage\n['remote \"cloud\"']\n    url = gs://bucket/path\n",
-        'config.local': "['remote \"cloud\"']\n    url = gs://other-bucket/p\n",
+        config:
+          '[core]\n    remote = store\n[\'remote "store"\']\n    url = ../storage\n[\'remote "cloud"\']\n    url = gs://bucket/path\n',
+        'config.local': '[\'remote "cloud"\']\n    url = gs://other-bucket/p\n',
       },
     });
     const config = await readDvcConfig(dir);
@@ -134,9 +165,16 @@ describe('pointer files and config', () => {
     expect(await readFile(join(dir, 'data', 'foo.csv.dvc'), 'utf8')).toBe(
       'outs:\n- md5: acbd18db4cc2f85cedef654fccc4a4d8\n  size: 3\n  hash: md5\n  path: foo.csv\n',
     );
-    expect(await readFile(join(dir, '.dvc', 'cache', 'files', 'md5', 'ac', 'bd18db4cc2f85cedef654fccc4a4d8'), 'utf8')).toBe('foo');
+    expect(
+      await readFile(
+        join(dir, '.dvc', 'cache', 'files', 'md5', 'ac', 'bd18db4cc2f85cedef654fccc4a4d8'),
+        'utf8',
+      ),
+    ).toBe('foo');
     expect(await readFile(join(dir, 'data', '.gitignore'), 'utf8')).toBe('/foo.csv\n');
-    expect(await readFile(join(dir, '.dvc', '.gitignore'), 'utf8')).toBe('/config.local\n/tmp\n/cache\n');
+    expect(await readFile(join(dir, '.dvc', '.gitignore'), 'utf8')).toBe(
+      '/config.local\n/tmp\n/cache\n',
+    );
     await addData(ws, join(dir, 'data', 'foo.csv'));
     expect(await readFile(join(dir, 'data', '.gitignore'), 'utf8')).toBe('/foo.csv\n');
   });
@@ -149,7 +187,9 @@ describe('a remote written by DVC', () => {
     const object = `[{"md5": "8c7dd922ad47494fc02c388e12c00eac", "relpath": "file"}, {"md5": "${subfileMd5}", "relpath": "subdir/subfile"}]`;
     expect(md5Hex(object)).toBe('b6dcab6ccd17ca0a8bf4a215a37d14cc');
     await gen(dir, {
-      '.dvc': { config: "[core]\n    remote = storage\n['remote \"storage\"']\n    url = ../storage\n" },
+      '.dvc': {
+        config: '[core]\n    remote = storage\n[\'remote "storage"\']\n    url = ../storage\n',
+      },
       storage: {
         files: {
           md5: {
@@ -159,7 +199,8 @@ describe('a remote written by DVC', () => {
           },
         },
       },
-      'dir.dvc': 'outs:\n- md5: b6dcab6ccd17ca0a8bf4a215a37d14cc.dir\n  size: 11\n  nfiles: 2\n  hash: md5\n  path: dir\n',
+      'dir.dvc':
+        'outs:\n- md5: b6dcab6ccd17ca0a8bf4a215a37d14cc.dir\n  size: 11\n  nfiles: 2\n  hash: md5\n  path: dir\n',
     });
     const ws = await openWorkspace(dir);
     const result = await pullData(ws, await resolveTargets(ws, []));

@@ -47,7 +47,10 @@ async function body(req: IncomingMessage): Promise<Buffer> {
 }
 
 /** multipart/related: a JSON metadata part, then the media part. */
-function parseMultipart(data: Buffer, contentType: string): { meta: { name?: string }; media: Buffer } {
+function parseMultipart(
+  data: Buffer,
+  contentType: string,
+): { meta: { name?: string }; media: Buffer } {
   const boundary = /boundary="?([^";]+)"?/.exec(contentType)?.[1];
   if (!boundary) throw new Error('no boundary');
   const sep = Buffer.from(`--${boundary}`);
@@ -63,7 +66,10 @@ function parseMultipart(data: Buffer, contentType: string): { meta: { name?: str
     const start = part.indexOf('\r\n\r\n') + 4;
     return part.subarray(start, part.length - 2); // trailing CRLF before the next boundary
   };
-  return { meta: JSON.parse(content(parts[0]!).toString()) as { name?: string }, media: content(parts[1]!) };
+  return {
+    meta: JSON.parse(content(parts[0]!).toString()) as { name?: string },
+    media: content(parts[1]!),
+  };
 }
 
 export async function startFakeGcs(bucket: string): Promise<FakeGcs> {
@@ -84,7 +90,10 @@ export async function startFakeGcs(bucket: string): Promise<FakeGcs> {
       if (f!.action === 'drop') {
         // Read some of the request, answer part of a body, then cut the connection.
         req.resume();
-        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': '1000000' });
+        res.writeHead(200, {
+          'content-type': 'application/octet-stream',
+          'content-length': '1000000',
+        });
         res.write(Buffer.alloc(10, 0x78));
         setTimeout(() => res.socket?.destroy(), 20);
         return;
@@ -98,7 +107,8 @@ export async function startFakeGcs(bucket: string): Promise<FakeGcs> {
     const listPath = /^\/storage\/v1\/b\/([^/]+)\/o\/?$/.exec(url.pathname);
     const uploadPath = /^\/upload\/storage\/v1\/b\/([^/]+)\/o\/?$/.exec(url.pathname);
     const b = (objectPath ?? listPath ?? uploadPath)?.[1];
-    if (b !== undefined && b !== bucket) return json(res, 404, { error: { code: 404, message: `No such bucket: ${b}` } });
+    if (b !== undefined && b !== bucket)
+      return json(res, 404, { error: { code: 404, message: `No such bucket: ${b}` } });
 
     if (listPath && method === 'GET') {
       const prefix = url.searchParams.get('prefix') ?? '';
@@ -122,7 +132,10 @@ export async function startFakeGcs(bucket: string): Promise<FakeGcs> {
       }
       if (!data) return notFound(res, name);
       if (url.searchParams.get('alt') === 'media') {
-        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(data.length) });
+        res.writeHead(200, {
+          'content-type': 'application/octet-stream',
+          'content-length': String(data.length),
+        });
         res.end(data);
         return;
       }
@@ -131,7 +144,10 @@ export async function startFakeGcs(bucket: string): Promise<FakeGcs> {
     if (uploadPath) {
       const type = url.searchParams.get('uploadType');
       if (type === 'multipart' && method === 'POST') {
-        const { meta, media } = parseMultipart(await body(req), String(req.headers['content-type']));
+        const { meta, media } = parseMultipart(
+          await body(req),
+          String(req.headers['content-type']),
+        );
         const name = url.searchParams.get('name') ?? meta.name!;
         objects.set(name, media);
         return json(res, 200, resource(bucket, name, media));
@@ -160,7 +176,9 @@ export async function startFakeGcs(bucket: string): Promise<FakeGcs> {
   };
 
   const server: Server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => json(res, 500, { error: { code: 500, message: String(error) } }));
+    handle(req, res).catch((error: unknown) =>
+      json(res, 500, { error: { code: 500, message: String(error) } }),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

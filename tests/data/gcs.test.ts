@@ -7,7 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { objectKey } from '../../pipeline/data/dvc/odb.js';
-import { addData, openWorkspace, resolveTargets, type Workspace } from '../../pipeline/data/dvc/workspace.js';
+import {
+  addData,
+  openWorkspace,
+  resolveTargets,
+  type Workspace,
+} from '../../pipeline/data/dvc/workspace.js';
 import { pullData, pushData, type SyncOptions } from '../../pipeline/data/sync.js';
 import { PipelineError } from '../../pipeline/errors.js';
 import { startFakeGcs, type FakeGcs } from './fake-gcs.js';
@@ -21,7 +26,10 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gcs-remote-'));
   gcs = await startFakeGcs('team-data');
   await mkdir(join(dir, '.dvc'));
-  await writeFile(join(dir, '.dvc', 'config'), "[core]\n    remote = cloud\n['remote \"cloud\"']\n    url = gs://team-data/dvcstore\n");
+  await writeFile(
+    join(dir, '.dvc', 'config'),
+    '[core]\n    remote = cloud\n[\'remote "cloud"\']\n    url = gs://team-data/dvcstore\n',
+  );
   await mkdir(join(dir, 'data', 'images', 'sub'), { recursive: true });
   await writeFile(join(dir, 'data', 'rows.csv'), 'id,x\n1,2\n');
   await writeFile(join(dir, 'data', 'images', 'a.bin'), Buffer.alloc(3000, 7)); // above the resumable threshold below
@@ -30,7 +38,14 @@ beforeEach(async () => {
   await addData(ws, join(dir, 'data', 'rows.csv'));
   await addData(ws, join(dir, 'data', 'images'));
   options = {
-    access: { gcs: { apiEndpoint: gcs.endpoint, projectId: 'test', resumableAbove: 1024, requestTimeout: 1000 } },
+    access: {
+      gcs: {
+        apiEndpoint: gcs.endpoint,
+        projectId: 'test',
+        resumableAbove: 1024,
+        requestTimeout: 1000,
+      },
+    },
     retries: 3,
     minTimeout: 5,
     stallTimeout: 500,
@@ -56,7 +71,11 @@ describe('gs:// remote through @google-cloud/storage', () => {
     gcs.faults.push({ method: 'GET', path: /\/o\/dvcstore%2Ffiles/, action: 503 });
     const rows = await resolveTargets(ws, [join(dir, 'data', 'rows.csv')]);
     expect(await pushData(ws, rows, options)).toMatchObject({ transferred: 1, skipped: 0 });
-    expect(gcs.log.some((l) => /^GET \/storage\/v1\/b\/team-data\/o\/dvcstore%2Ffiles%2Fmd5%2F.*-> 503$/.test(l))).toBe(true);
+    expect(
+      gcs.log.some((l) =>
+        /^GET \/storage\/v1\/b\/team-data\/o\/dvcstore%2Ffiles%2Fmd5%2F.*-> 503$/.test(l),
+      ),
+    ).toBe(true);
     // Several: one listing per two-hex folder.
     gcs.faults.push({ method: 'GET', path: /\/o\?prefix=/, action: 503 });
     gcs.faults.push({ method: 'POST', path: /uploadType=multipart/, action: 503 });
@@ -88,7 +107,9 @@ describe('gs:// remote through @google-cloud/storage', () => {
     expect(gcs.log.filter((l) => l.endsWith('-> drop'))).toHaveLength(1);
     expect(await readFile(join(dir, 'data', 'rows.csv'), 'utf8')).toBe('id,x\n1,2\n');
     expect(await readFile(join(dir, 'data', 'images', 'sub', 'b.txt'), 'utf8')).toBe('b');
-    expect((await readFile(join(dir, 'data', 'images', 'a.bin'))).equals(Buffer.alloc(3000, 7))).toBe(true);
+    expect(
+      (await readFile(join(dir, 'data', 'images', 'a.bin'))).equals(Buffer.alloc(3000, 7)),
+    ).toBe(true);
   });
 
   it('refuses a corrupted object, naming it, and leaves nothing half-written', async () => {
@@ -98,9 +119,15 @@ describe('gs:// remote through @google-cloud/storage', () => {
     const rowsOid = pointers.find((p) => p.out.path === 'rows.csv')!.out.md5;
     const name = `dvcstore/${objectKey(rowsOid)}`;
     gcs.objects.set(name, Buffer.from('id,x\n1,3\n'));
-    const error = await pullData(ws, [pointers.find((p) => p.out.path === 'rows.csv')!], options).catch((e: unknown) => e);
+    const error = await pullData(
+      ws,
+      [pointers.find((p) => p.out.path === 'rows.csv')!],
+      options,
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PipelineError);
-    expect((error as PipelineError).message).toContain(`gs://team-data/dvcstore/${objectKey(rowsOid)}: corrupt object`);
+    expect((error as PipelineError).message).toContain(
+      `gs://team-data/dvcstore/${objectKey(rowsOid)}: corrupt object`,
+    );
     await expect(readFile(join(dir, 'data', 'rows.csv'))).rejects.toThrow(/ENOENT/);
     const cacheFolder = join(dir, '.dvc', 'cache', 'files', 'md5', rowsOid.slice(0, 2));
     expect(await readdir(cacheFolder).catch(() => [])).toEqual([]);
@@ -108,10 +135,14 @@ describe('gs:// remote through @google-cloud/storage', () => {
 
   it('names an object missing from the bucket and says how to fix it', async () => {
     await freshClone();
-    const error = await pullData(ws, await resolveTargets(ws, []), options).catch((e: unknown) => e);
+    const error = await pullData(ws, await resolveTargets(ws, []), options).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(PipelineError);
     expect((error as PipelineError).code).toBe('remote');
-    expect((error as PipelineError).message).toMatch(/gs:\/\/team-data\/dvcstore\/files\/md5\/.*No such object/);
+    expect((error as PipelineError).message).toMatch(
+      /gs:\/\/team-data\/dvcstore\/files\/md5\/.*No such object/,
+    );
     expect((error as PipelineError).hint).toMatch(/mlops data push/);
   });
 });

@@ -33,7 +33,10 @@ describe('loadTable', () => {
 
   it('keeps every value of a categorical column with more values than a dictionary holds', async () => {
     const file = join(dir, 'ids.csv');
-    await writeFile(file, `id,x\n${Array.from({ length: 5000 }, (_, i) => `u${i},${i}`).join('\n')}\n`);
+    await writeFile(
+      file,
+      `id,x\n${Array.from({ length: 5000 }, (_, i) => `u${i},${i}`).join('\n')}\n`,
+    );
     const { table } = await loadTable(file, 'csv', [
       { name: 'id', type: 'categorical' },
       { name: 'x', type: 'numeric' },
@@ -49,7 +52,10 @@ describe('loadTable', () => {
     await writeFile(a, `x\n${Array.from({ length: 5000 }, (_, i) => i).join('\n')}\n`);
     await writeFile(b, `x\n${Array.from({ length: 7000 }, (_, i) => i).join('\n')}\n`);
     const request = [{ name: 'x', type: 'numeric' as const }];
-    const [ta, tb] = await Promise.all([loadTable(a, 'csv', request), loadTable(b, 'csv', request)]);
+    const [ta, tb] = await Promise.all([
+      loadTable(a, 'csv', request),
+      loadTable(b, 'csv', request),
+    ]);
     expect([ta.table.rowCount, tb.table.rowCount]).toEqual([5000, 7000]);
   });
 });

@@ -10,7 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { objectKey } from '../../pipeline/data/dvc/odb.js';
-import { addData, openWorkspace, resolveTargets, type Workspace } from '../../pipeline/data/dvc/workspace.js';
+import {
+  addData,
+  openWorkspace,
+  resolveTargets,
+  type Workspace,
+} from '../../pipeline/data/dvc/workspace.js';
 import { pullData, pushData } from '../../pipeline/data/sync.js';
 import { PipelineError } from '../../pipeline/errors.js';
 import { runMlops } from '../helpers/project.js';
@@ -25,7 +30,10 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'data-timeout-'));
   await mkdir(join(dir, '.dvc'));
   await mkdir(join(dir, 'data'));
-  await writeFile(join(dir, '.dvc', 'config'), "[core]\n    remote = cloud\n['remote \"cloud\"']\n    url = gs://team-data/store\n");
+  await writeFile(
+    join(dir, '.dvc', 'config'),
+    '[core]\n    remote = cloud\n[\'remote "cloud"\']\n    url = gs://team-data/store\n',
+  );
   await writeFile(join(dir, 'data', 'rows.csv'), 'id,x\n1,2\n');
   ws = await openWorkspace(dir);
   await addData(ws, join(dir, 'data', 'rows.csv'));
@@ -74,7 +82,9 @@ describe('a remote that never answers', () => {
     await rm(join(dir, 'data', 'rows.csv'));
     const { error, ms } = await timed(pullData(ws, [pointer!], { access: access() }));
     expect(error.code).toBe('remote');
-    expect(error.message).toContain(`gs://team-data/store/${objectKey(pointer!.out.md5)}: no answer from ${endpoint}`);
+    expect(error.message).toContain(
+      `gs://team-data/store/${objectKey(pointer!.out.md5)}: no answer from ${endpoint}`,
+    );
     expect(ms).toBeLessThan(15_000);
   }, 30_000);
 
@@ -87,7 +97,10 @@ describe('a remote that never answers', () => {
       expect(pull.code).toBe(2);
       expect(pull.stderr).toContain(`no answer from ${endpoint} (3 requests, 0.7 s each)`);
       const bad = await runMlops(['data', 'pull', '--timeout', '0'], { cwd: dir });
-      expect([bad.code, bad.stderr]).toEqual([2, expect.stringContaining('--timeout 0: expected a number of seconds from 1 to 3600')]);
+      expect([bad.code, bad.stderr]).toEqual([
+        2,
+        expect.stringContaining('--timeout 0: expected a number of seconds from 1 to 3600'),
+      ]);
     } finally {
       delete process.env['MLOPS_GCS_ENDPOINT'];
     }

@@ -11,7 +11,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { addData, openWorkspace, resolveTargets, type Workspace } from '../../pipeline/data/dvc/workspace.js';
+import {
+  addData,
+  openWorkspace,
+  resolveTargets,
+  type Workspace,
+} from '../../pipeline/data/dvc/workspace.js';
 import { pullData, pushData } from '../../pipeline/data/sync.js';
 import { MLOPS_BIN } from '../helpers/project.js';
 
@@ -27,7 +32,7 @@ beforeEach(async () => {
   await mkdir(join(dir, 'data', 'images'), { recursive: true });
   await writeFile(
     join(dir, '.dvc', 'config'),
-    "[core]\n    remote = local\n['remote \"local\"']\n    url = ../store\n['remote \"cloud\"']\n    url = gs://team-data/store\n",
+    '[core]\n    remote = local\n[\'remote "local"\']\n    url = ../store\n[\'remote "cloud"\']\n    url = gs://team-data/store\n',
   );
   await writeFile(join(dir, 'data', 'rows.csv'), ROWS);
   await writeFile(join(dir, 'data', 'images', 'a.txt'), 'a');
@@ -74,12 +79,16 @@ describe('temporary files', () => {
     await freshClone();
     const { endpoint, server } = await stallingServer();
     const folder = join(dir, '.dvc', 'cache', 'files', 'md5', rowsOid.slice(0, 2));
-    const child = spawn(process.execPath, [MLOPS_BIN, 'data', 'pull', '-r', 'cloud', '-j', '1', 'data/rows.csv'], {
-      cwd: dir,
-      // Long enough that the download is not abandoned before it is killed.
-      env: { ...process.env, MLOPS_GCS_ENDPOINT: endpoint, MLOPS_REMOTE_TIMEOUT: '600' },
-      stdio: 'ignore',
-    });
+    const child = spawn(
+      process.execPath,
+      [MLOPS_BIN, 'data', 'pull', '-r', 'cloud', '-j', '1', 'data/rows.csv'],
+      {
+        cwd: dir,
+        // Long enough that the download is not abandoned before it is killed.
+        env: { ...process.env, MLOPS_GCS_ENDPOINT: endpoint, MLOPS_REMOTE_TIMEOUT: '600' },
+        stdio: 'ignore',
+      },
+    );
     const exited = new Promise((resolve) => child.on('exit', resolve));
     try {
       let temps: string[] = [];
@@ -104,7 +113,15 @@ describe('temporary files', () => {
   it("the next pull removes dead processes' leftovers in the cache, .dvc/tmp and beside the data, not a live one's", async () => {
     const dead = await deadPid();
     const stale = [
-      join(dir, '.dvc', 'cache', 'files', 'md5', rowsOid.slice(0, 2), `.${rowsOid.slice(2)}.tmp-${dead}-0123456789ab`),
+      join(
+        dir,
+        '.dvc',
+        'cache',
+        'files',
+        'md5',
+        rowsOid.slice(0, 2),
+        `.${rowsOid.slice(2)}.tmp-${dead}-0123456789ab`,
+      ),
       join(dir, '.dvc', 'tmp', `.checkout.tmp-${dead}-0123456789ab`, 'rows.csv'),
       join(dir, 'data', `.rows.csv.tmp-${dead}-0123456789ab`),
     ];
@@ -115,7 +132,9 @@ describe('temporary files', () => {
     }
     await pullData(ws, await resolveTargets(ws, []));
     for (const file of stale) expect(await exists(file), file).toBe(false);
-    expect(await exists(join(dir, '.dvc', 'tmp', `.checkout.tmp-${dead}-0123456789ab`))).toBe(false);
+    expect(await exists(join(dir, '.dvc', 'tmp', `.checkout.tmp-${dead}-0123456789ab`))).toBe(
+      false,
+    );
     expect(await exists(live)).toBe(true);
   });
 

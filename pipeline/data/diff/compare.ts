@@ -29,8 +29,18 @@ export interface FeatureDrift {
 export interface DataChanges {
   base: { label: string; md5: string; rows: number };
   current: { label: string; md5: string; rows: number };
-  schema: { added: string[]; removed: string[]; retyped: { column: string; from: string; to: string }[] };
-  rows: { added: number; removed: number; changed: number | null; byId: string | null; unchanged: number };
+  schema: {
+    added: string[];
+    removed: string[];
+    retyped: { column: string; from: string; to: string }[];
+  };
+  rows: {
+    added: number;
+    removed: number;
+    changed: number | null;
+    byId: string | null;
+    unchanged: number;
+  };
   drift: FeatureDrift[];
   thresholds: { psi: number; ks_pvalue: number };
 }
@@ -43,10 +53,17 @@ function cell(col: Column, i: number): string {
 
 function signatures(table: Table, names: readonly string[]): string[] {
   const cols = names.map((n) => table.columns.get(n)!);
-  return Array.from({ length: table.rowCount }, (_, i) => cols.map((c) => cell(c, i)).join('\u0001'));
+  return Array.from({ length: table.rowCount }, (_, i) =>
+    cols.map((c) => cell(c, i)).join('\u0001'),
+  );
 }
 
-function rowChanges(base: Table, current: Table, compared: readonly string[], id: string | undefined): DataChanges['rows'] {
+function rowChanges(
+  base: Table,
+  current: Table,
+  compared: readonly string[],
+  id: string | undefined,
+): DataChanges['rows'] {
   const b = signatures(base, compared);
   const c = signatures(current, compared);
   if (id) {
@@ -108,7 +125,8 @@ export async function compareData(
     ...data.features.map((f) => ({ name: f.name, type: f.type })),
     { name: data.target, type: task === 'regression' ? 'numeric' : 'categorical' },
   ];
-  if (data.id && !wanted.some((r) => r.name === data.id)) wanted.push({ name: data.id, type: 'categorical' });
+  if (data.id && !wanted.some((r) => r.name === data.id))
+    wanted.push({ name: data.id, type: 'categorical' });
   // Only columns both versions have can be compared; the schema lines report the rest.
   const requests = wanted.filter((r) => baseTypes.has(r.name) && currentTypes.has(r.name));
   const [b, c] = await Promise.all([
@@ -128,7 +146,8 @@ export async function compareData(
         const psi = numericPsi(bc.values, cc.values);
         const ks = ksTwoSample(bc.values, cc.values);
         if (psi > thresholds.psi) reasons.push(`PSI ${psi.toFixed(3)} > ${thresholds.psi}`);
-        if (ks.pValue < thresholds.ks_pvalue) reasons.push(`KS p ${ks.pValue.toExponential(2)} < ${thresholds.ks_pvalue}`);
+        if (ks.pValue < thresholds.ks_pvalue)
+          reasons.push(`KS p ${ks.pValue.toExponential(2)} < ${thresholds.ks_pvalue}`);
         return { feature: f.name, type: 'numeric', psi, ks, flagged: reasons.length > 0, reasons };
       }
       const psi = categoricalPsi(bc.values as (string | null)[], cc.values as (string | null)[]);

@@ -46,7 +46,11 @@ export function numericPsi(base: ArrayLike<number>, current: ArrayLike<number>, 
   const b = finiteSorted(base);
   const c = finiteSorted(current);
   if (!b.length || !c.length) return NaN;
-  const edges = [...new Set(Array.from({ length: bins - 1 }, (_, i) => b[Math.floor(((i + 1) * b.length) / bins)]!))];
+  const edges = [
+    ...new Set(
+      Array.from({ length: bins - 1 }, (_, i) => b[Math.floor(((i + 1) * b.length) / bins)]!),
+    ),
+  ];
   const count = (s: Float64Array) => {
     const counts = new Array<number>(edges.length + 1).fill(0);
     let prev = 0;
@@ -61,7 +65,10 @@ export function numericPsi(base: ArrayLike<number>, current: ArrayLike<number>, 
   return psiFromCounts(count(b), count(c));
 }
 
-export function categoricalPsi(base: readonly (string | null)[], current: readonly (string | null)[]): number {
+export function categoricalPsi(
+  base: readonly (string | null)[],
+  current: readonly (string | null)[],
+): number {
   const tally = (xs: readonly (string | null)[]) => {
     const m = new Map<string, number>();
     for (const x of xs) if (x !== null) m.set(x, (m.get(x) ?? 0) + 1);
@@ -85,7 +92,8 @@ function kolmogorovTail(lambda: number): number {
   for (let j = 1; j <= 100; j++) {
     const term = sign * 2 * Math.exp(-2 * j * j * lambda * lambda);
     sum += term;
-    if (Math.abs(term) <= 1e-10 * Math.abs(previous) || Math.abs(term) <= 1e-16 * sum) return Math.min(1, Math.max(0, sum));
+    if (Math.abs(term) <= 1e-10 * Math.abs(previous) || Math.abs(term) <= 1e-16 * sum)
+      return Math.min(1, Math.max(0, sum));
     sign = -sign;
     previous = term;
   }

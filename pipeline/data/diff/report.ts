@@ -22,8 +22,18 @@ export async function dataChangesAgainst(
   const baseLabel = `${label}@${rev}`;
   const basePath = await objectFile(then, baseLabel, access);
   const changes = await compareData(
-    { label: baseLabel, path: basePath, format: formatOf(then.out.path, config.data.format), md5: then.out.md5 },
-    { label: relative(dir, now.dataPath), path: now.dataPath, format: formatOf(now.dataPath, config.data.format), md5: now.out.md5 },
+    {
+      label: baseLabel,
+      path: basePath,
+      format: formatOf(then.out.path, config.data.format),
+      md5: then.out.md5,
+    },
+    {
+      label: relative(dir, now.dataPath),
+      path: now.dataPath,
+      format: formatOf(now.dataPath, config.data.format),
+      md5: now.out.md5,
+    },
     config.data,
     config.model.task,
   );

@@ -20,7 +20,10 @@ export async function pointerAtRevision(pointerFile: string, rev: string): Promi
   try {
     top = (await git.revparse(['--show-toplevel'])).trim();
   } catch {
-    throw new PipelineError('data', `${pointerFile}: not inside a git repository, so there is no revision ${rev} to compare with`);
+    throw new PipelineError(
+      'data',
+      `${pointerFile}: not inside a git repository, so there is no revision ${rev} to compare with`,
+    );
   }
   // --quiet makes an unknown revision print nothing rather than fail loudly.
   const commit = await git.revparse(['--verify', '--quiet', `${rev}^{commit}`]).catch(() => '');

@@ -3,11 +3,15 @@ import type { ReportSection } from '../../report/markdown.js';
 import type { DataChanges } from './compare.js';
 
 const fmt = (x: number, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
-const pvalue = (p: number) => (!Number.isFinite(p) ? '–' : p < 1e-3 ? p.toExponential(1) : p.toFixed(3));
+const pvalue = (p: number) =>
+  !Number.isFinite(p) ? '–' : p < 1e-3 ? p.toExponential(1) : p.toFixed(3);
 const esc = (s: string) => s.replaceAll('|', '\\|');
 
 export function unchangedSection(rev: string, md5: string): ReportSection {
-  return { title: 'Data changes', markdown: `### Data changes\n\nThe data is the same as at \`${rev}\` (md5 \`${md5}\`).` };
+  return {
+    title: 'Data changes',
+    markdown: `### Data changes\n\nThe data is the same as at \`${rev}\` (md5 \`${md5}\`).`,
+  };
 }
 
 export function dataChangesSection(changes: DataChanges, rev: string): ReportSection {
@@ -34,7 +38,12 @@ export function dataChangesSection(changes: DataChanges, rev: string): ReportSec
     ...schema.removed.map((c) => `- removed column \`${c}\``),
     ...schema.retyped.map((c) => `- \`${c.column}\`: ${c.from} → ${c.to}`),
   ];
-  lines.push('', '#### Schema', '', schemaLines.length ? schemaLines.join('\n') : 'No column was added, removed or retyped.');
+  lines.push(
+    '',
+    '#### Schema',
+    '',
+    schemaLines.length ? schemaLines.join('\n') : 'No column was added, removed or retyped.',
+  );
   lines.push(
     '',
     '#### Drift per feature',

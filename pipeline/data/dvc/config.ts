@@ -29,12 +29,18 @@ async function readIni(path: string): Promise<Record<string, unknown>> {
     text = await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw new PipelineError('data', `${path}: cannot read (${(error as NodeJS.ErrnoException).code})`);
+    throw new PipelineError(
+      'data',
+      `${path}: cannot read (${(error as NodeJS.ErrnoException).code})`,
+    );
   }
   try {
     return parse(text) as Record<string, unknown>;
   } catch (error) {
-    throw new PipelineError('data', `${path}: not a valid DVC config (${(error as Error).message})`);
+    throw new PipelineError(
+      'data',
+      `${path}: not a valid DVC config (${(error as Error).message})`,
+    );
   }
 }
 

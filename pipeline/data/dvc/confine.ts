@@ -50,7 +50,12 @@ function inside(root: string, path: string): boolean {
  * written through), while a symlinked folder on the way would carry the write
  * wherever it points.
  */
-export async function confine(area: Area, target: string, origin: string, hint?: string): Promise<string> {
+export async function confine(
+  area: Area,
+  target: string,
+  origin: string,
+  hint?: string,
+): Promise<string> {
   const root = await resolveReal(area.root);
   const lexical = resolve(target);
   const real = join(await resolveReal(dirname(lexical)), basename(lexical));
@@ -63,6 +68,8 @@ export async function confine(area: Area, target: string, origin: string, hint?:
         ? `${origin} leads through a symbolic link to ${real}, outside ${where}; nothing was written`
         : `${origin} is outside ${where}; nothing was written`;
   throw new PipelineError('data', message, {
-    hint: hint ?? 'mlops writes data only inside the repository: make the path relative and inside it, with no symbolic link leading out.',
+    hint:
+      hint ??
+      'mlops writes data only inside the repository: make the path relative and inside it, with no symbolic link leading out.',
   });
 }

@@ -94,7 +94,10 @@ export function parseDirObject(bytes: Buffer | string, label: string): DirEntry[
         typeof (e as DirEntry).relpath === 'string',
     )
   )
-    throw new PipelineError('data', `${label}: not a DVC directory object (expected [{md5, relpath}])`);
+    throw new PipelineError(
+      'data',
+      `${label}: not a DVC directory object (expected [{md5, relpath}])`,
+    );
   const entries = parsed as DirEntry[];
   checkRelpaths(entries, label);
   return entries.map((e) => ({ md5: e.md5, relpath: e.relpath }));
@@ -110,13 +113,20 @@ function checkRelpaths(entries: readonly DirEntry[], label: string): void {
   for (const e of entries) {
     const parts = e.relpath.split('/');
     if (e.relpath.includes('\0'))
-      throw new PipelineError('data', `${label}: relpath ${JSON.stringify(e.relpath)} contains a NUL character`);
+      throw new PipelineError(
+        'data',
+        `${label}: relpath ${JSON.stringify(e.relpath)} contains a NUL character`,
+      );
     if (e.relpath.startsWith('/') || parts.some((p) => p === '..' || p === '' || p === '.'))
       throw new PipelineError(
         'data',
         `${label}: unsafe relpath ${JSON.stringify(e.relpath)} (an absolute path, or a "..", "." or empty part)`,
       );
-    if (files.has(e.relpath)) throw new PipelineError('data', `${label}: relpath ${JSON.stringify(e.relpath)} is listed twice`);
+    if (files.has(e.relpath))
+      throw new PipelineError(
+        'data',
+        `${label}: relpath ${JSON.stringify(e.relpath)} is listed twice`,
+      );
     files.add(e.relpath);
   }
   for (const e of entries) {
@@ -143,10 +153,18 @@ async function walk(dir: string, out: string[]): Promise<void> {
     if (entry.isDirectory()) await walk(path, out);
     else if (entry.isFile()) out.push(path);
     else if (entry.isSymbolicLink())
-      throw new PipelineError('data', `${path}: a symbolic link inside a tracked folder; links are not tracked`, {
-        hint: 'Replace the link with the file or folder it points to, or track the data where it lives.',
-      });
-    else throw new PipelineError('data', `${path}: neither a file nor a folder (a socket, pipe or device) inside a tracked folder`);
+      throw new PipelineError(
+        'data',
+        `${path}: a symbolic link inside a tracked folder; links are not tracked`,
+        {
+          hint: 'Replace the link with the file or folder it points to, or track the data where it lives.',
+        },
+      );
+    else
+      throw new PipelineError(
+        'data',
+        `${path}: neither a file nor a folder (a socket, pipe or device) inside a tracked folder`,
+      );
   }
 }
 
@@ -169,7 +187,9 @@ export async function hashPath(path: string): Promise<Hashed> {
     entries.push({ md5: await md5File(file), relpath: relative(path, file).split(sep).join('/') });
     size += (await lstat(file)).size;
   }
-  const order = entries.map((_, i) => i).sort((a, b) => compareCodePoints(entries[a]!.relpath, entries[b]!.relpath));
+  const order = entries
+    .map((_, i) => i)
+    .sort((a, b) => compareCodePoints(entries[a]!.relpath, entries[b]!.relpath));
   const sortedEntries = order.map((i) => entries[i]!);
   const object = dirObjectBytes(sortedEntries);
   return {

@@ -2,7 +2,17 @@
  * DVC 3's object layout, shared by the cache and every remote:
  * `files/md5/<first two hex>/<rest>`, a directory object keeping its ".dir" suffix.
  */
-import { chmod, copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  copyFile,
+  mkdir,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { PipelineError } from '../../errors.js';
 import { md5File } from '../../util/hash.js';
@@ -54,7 +64,8 @@ export class LocalCache {
     }
     let removed = 0;
     for (const f of folders)
-      if (f.isDirectory() && /^[0-9a-f]{2}$/.test(f.name)) removed += await removeStale(join(top, f.name));
+      if (f.isDirectory() && /^[0-9a-f]{2}$/.test(f.name))
+        removed += await removeStale(join(top, f.name));
     return removed;
   }
 
@@ -75,7 +86,10 @@ export class LocalCache {
       await copyFile(source, tmp);
       const md5 = await md5File(tmp);
       if (md5 !== expectedMd5(oid))
-        throw new PipelineError('data', `${source}: changed while it was being stored (md5 ${md5}, expected ${expectedMd5(oid)})`);
+        throw new PipelineError(
+          'data',
+          `${source}: changed while it was being stored (md5 ${md5}, expected ${expectedMd5(oid)})`,
+        );
       await chmod(tmp, 0o444);
       await rename(tmp, target);
     } finally {

@@ -40,12 +40,16 @@ export async function readPointer(file: string): Promise<Pointer> {
 
 async function readPointerText(file: string): Promise<string> {
   try {
-    return await readFile(file, "utf8");
+    return await readFile(file, 'utf8');
   } catch (error) {
-    throw new PipelineError('data', `${file}: cannot read the data pointer (${(error as NodeJS.ErrnoException).code})`, {
-      hint: 'Point data.pointer in mlops.yaml at a .dvc file, or create one with `mlops data add PATH`.',
-      cause: error,
-    });
+    throw new PipelineError(
+      'data',
+      `${file}: cannot read the data pointer (${(error as NodeJS.ErrnoException).code})`,
+      {
+        hint: 'Point data.pointer in mlops.yaml at a .dvc file, or create one with `mlops data add PATH`.',
+        cause: error,
+      },
+    );
   }
 }
 
@@ -55,17 +59,27 @@ export function parsePointer(file: string, text: string): Pointer {
   try {
     parsed = parse(text);
   } catch (error) {
-    throw new PipelineError('data', `${file}: not valid YAML (${(error as Error).message.split('\n')[0]})`);
+    throw new PipelineError(
+      'data',
+      `${file}: not valid YAML (${(error as Error).message.split('\n')[0]})`,
+    );
   }
   const result = DvcFileSchema.safeParse(parsed);
   if (!result.success) {
     const issue = result.error.issues[0]!;
-    throw new PipelineError('data', `${file}: ${issue.path.join('.') || 'outs'}: ${issue.message}`, {
-      hint: 'A DVC 3 pointer has `outs: [{md5, size, hash: md5, path}]`.',
-    });
+    throw new PipelineError(
+      'data',
+      `${file}: ${issue.path.join('.') || 'outs'}: ${issue.message}`,
+      {
+        hint: 'A DVC 3 pointer has `outs: [{md5, size, hash: md5, path}]`.',
+      },
+    );
   }
   if (result.data.outs.length > 1)
-    throw new PipelineError('data', `${file}: has ${result.data.outs.length} outs; the pipeline reads one dataset`);
+    throw new PipelineError(
+      'data',
+      `${file}: has ${result.data.outs.length} outs; the pipeline reads one dataset`,
+    );
   const out = result.data.outs[0]!;
   return { file, doc: result.data, out, dataPath: resolve(dirname(file), out.path) };
 }

@@ -13,9 +13,13 @@ export async function findDvcRoot(start: string): Promise<string> {
     }
     const parent = dirname(dir);
     if (parent === dir)
-      throw new PipelineError('data', `${resolve(start)}: not inside a DVC repository (no .dvc/ folder here or above)`, {
-        hint: 'Run `dvc init`, or create .dvc/config with a remote (see docs/data.md).',
-      });
+      throw new PipelineError(
+        'data',
+        `${resolve(start)}: not inside a DVC repository (no .dvc/ folder here or above)`,
+        {
+          hint: 'Run `dvc init`, or create .dvc/config with a remote (see docs/data.md).',
+        },
+      );
     dir = parent;
   }
 }

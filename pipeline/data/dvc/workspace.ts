@@ -61,20 +61,33 @@ async function pointerFileFor(ws: Workspace, dataPath: string): Promise<string> 
 }
 
 /** The pointers the user named (a data path or its .dvc), or all of them. */
-export async function resolveTargets(ws: Workspace, targets: readonly string[]): Promise<Pointer[]> {
+export async function resolveTargets(
+  ws: Workspace,
+  targets: readonly string[],
+): Promise<Pointer[]> {
   const files = targets.length
     ? await Promise.all(
-        targets.map((t) => (t.endsWith('.dvc') ? resolve(t) : pointerFileFor(ws, resolve(t).replace(/[\\/]+$/, '')))),
+        targets.map((t) =>
+          t.endsWith('.dvc') ? resolve(t) : pointerFileFor(ws, resolve(t).replace(/[\\/]+$/, '')),
+        ),
       )
     : await findPointers(ws);
   if (!files.length)
-    throw new PipelineError('data', `${ws.root}: no .dvc pointer files`, { hint: 'Track data with `mlops data add PATH`.' });
+    throw new PipelineError('data', `${ws.root}: no .dvc pointer files`, {
+      hint: 'Track data with `mlops data add PATH`.',
+    });
   return Promise.all(files.map((f) => readPointer(f)));
 }
 
 /** `.dir` entries of a directory pointer, from the cache. */
-export async function dirEntries(ws: Workspace, oid: string, pointer?: Pointer): Promise<DirEntry[]> {
-  const label = pointer ? `${relative(ws.root, pointer.file)}: directory object ${oid}` : ws.cache.path(oid);
+export async function dirEntries(
+  ws: Workspace,
+  oid: string,
+  pointer?: Pointer,
+): Promise<DirEntry[]> {
+  const label = pointer
+    ? `${relative(ws.root, pointer.file)}: directory object ${oid}`
+    : ws.cache.path(oid);
   return parseDirObject(await ws.cache.read(oid), label);
 }
 
@@ -97,11 +110,18 @@ async function checkOutput(ws: Workspace, path: string, origin: string): Promise
   const real = await confine(repository(ws), path, origin);
   const parts = relative(await resolveReal(ws.root), real).split(sep);
   if (parts[0] === '.dvc' || parts.includes('.git'))
-    throw new PipelineError('data', `${origin} is inside ${parts[0] === '.dvc' ? '.dvc/' : '.git/'}, which data may not replace; nothing was written`);
+    throw new PipelineError(
+      'data',
+      `${origin} is inside ${parts[0] === '.dvc' ? '.dvc/' : '.git/'}, which data may not replace; nothing was written`,
+    );
 }
 
 /** Every object a pointer needs: its own and, for a directory, each file's. */
-export async function objectsOf(ws: Workspace, pointer: Pointer, { withEntries = true } = {}): Promise<string[]> {
+export async function objectsOf(
+  ws: Workspace,
+  pointer: Pointer,
+  { withEntries = true } = {},
+): Promise<string[]> {
   const oid = pointer.out.md5;
   if (!oid.endsWith('.dir') || !withEntries) return [oid];
   return [oid, ...(await dirEntries(ws, oid, pointer)).map((e) => e.md5)];
@@ -117,7 +137,10 @@ async function addToGitignore(file: string, lines: readonly string[]): Promise<v
   const present = new Set(text.split(/\r?\n/));
   const missing = lines.filter((l) => !present.has(l));
   if (!missing.length) return;
-  await writeFileAtomic(file, `${text}${text && !text.endsWith('\n') ? '\n' : ''}${missing.join('\n')}\n`);
+  await writeFileAtomic(
+    file,
+    `${text}${text && !text.endsWith('\n') ? '\n' : ''}${missing.join('\n')}\n`,
+  );
 }
 
 export interface AddResult {
@@ -183,7 +206,10 @@ export interface StatusEntry {
   inCache: boolean;
 }
 
-export async function dataStatus(ws: Workspace, pointers: readonly Pointer[]): Promise<StatusEntry[]> {
+export async function dataStatus(
+  ws: Workspace,
+  pointers: readonly Pointer[],
+): Promise<StatusEntry[]> {
   const out: StatusEntry[] = [];
   for (const p of pointers) {
     const entry = { pointer: p.file, path: p.dataPath, inCache: await ws.cache.has(p.out.md5) };
@@ -194,7 +220,11 @@ export async function dataStatus(ws: Workspace, pointers: readonly Pointer[]): P
       continue;
     }
     const hashed = await hashPath(p.dataPath);
-    out.push(hashed.md5 === p.out.md5 ? { ...entry, state: 'in sync' } : { ...entry, state: 'modified', actual: hashed.md5 });
+    out.push(
+      hashed.md5 === p.out.md5
+        ? { ...entry, state: 'in sync' }
+        : { ...entry, state: 'modified', actual: hashed.md5 },
+    );
   }
   return out;
 }
@@ -254,7 +284,9 @@ export async function openScratch(ws: Workspace): Promise<{ dir: string; close()
 function cannotWrite(ws: Workspace, path: string, error: unknown): unknown {
   const code = (error as NodeJS.ErrnoException).code;
   if (error instanceof PipelineError || !code) return error;
-  return new PipelineError('data', `${relative(ws.root, path)}: cannot write the data (${code})`, { cause: error });
+  return new PipelineError('data', `${relative(ws.root, path)}: cannot write the data (${code})`, {
+    cause: error,
+  });
 }
 
 /**
@@ -283,7 +315,9 @@ export async function checkout(
       throw new PipelineError(
         'data',
         `${relative(ws.root, dataPath)}: has local changes (md5 ${hashed.md5}, ${relative(ws.root, pointer.file)} records ${oid}); not overwritten`,
-        { hint: 'Keep them with `mlops data add`, or discard them with `mlops data pull --force`.' },
+        {
+          hint: 'Keep them with `mlops data add`, or discard them with `mlops data pull --force`.',
+        },
       );
   }
   try {
@@ -294,7 +328,8 @@ export async function checkout(
     }
     const entries = await dirEntries(ws, oid, pointer);
     const fill = async (dir: string) => {
-      for (const e of entries) await copyOut(ws.cache.path(e.md5), join(dir, ...e.relpath.split('/')));
+      for (const e of entries)
+        await copyOut(ws.cache.path(e.md5), join(dir, ...e.relpath.split('/')));
     };
     await replaceDirAtomic(dataPath, fill, scratch).catch(async (error: unknown) => {
       if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;

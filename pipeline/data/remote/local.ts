@@ -65,7 +65,10 @@ export class LocalStore implements ObjectStore {
       await stat(path);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      throw new RemoteFailure(`${path}: ${code === 'ENOENT' ? 'not in the remote' : code}`, code === 'ENOENT' ? 'missing' : 'other');
+      throw new RemoteFailure(
+        `${path}: ${code === 'ENOENT' ? 'not in the remote' : code}`,
+        code === 'ENOENT' ? 'missing' : 'other',
+      );
     }
     return createReadStream(path);
   }

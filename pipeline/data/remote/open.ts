@@ -17,11 +17,18 @@ export interface RemoteAccess {
 
 export function openStore(remote: RemoteConfig, access: RemoteAccess = {}): ObjectStore {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(remote.url)?.[1]?.toLowerCase();
-  const requestTimeout = Math.max(1, Math.round((access.timeout ?? DEFAULT_TIMEOUT) / SILENT_ATTEMPTS));
+  const requestTimeout = Math.max(
+    1,
+    Math.round((access.timeout ?? DEFAULT_TIMEOUT) / SILENT_ATTEMPTS),
+  );
   if (!scheme) return new LocalStore(remote.url, requestTimeout);
   if (scheme === 'gs' || scheme === 'gcs')
     return new GcsStore(remote.url.replace(/^gcs:/, 'gs:'), { requestTimeout, ...access.gcs });
-  throw new PipelineError('remote', `remote "${remote.name}": ${scheme}:// remotes are not supported (${remote.url})`, {
-    hint: 'Use a gs://bucket/path remote or a local folder.',
-  });
+  throw new PipelineError(
+    'remote',
+    `remote "${remote.name}": ${scheme}:// remotes are not supported (${remote.url})`,
+    {
+      hint: 'Use a gs://bucket/path remote or a local folder.',
+    },
+  );
 }

@@ -51,15 +51,22 @@ export function classify(error: unknown, what: string): RemoteFailure {
   const status = typeof e.code === 'number' ? e.code : Number(e.code);
   const message = `${what}: ${e.message ?? String(error)}`;
   // node-fetch (under gaxios) says `network timeout at: URL`, type request-timeout; a connect that gets no SYN-ACK is ETIMEDOUT.
-  if (e.type === 'request-timeout' || e.code === 'ETIMEDOUT' || /network timeout/i.test(e.message ?? ''))
+  if (
+    e.type === 'request-timeout' ||
+    e.code === 'ETIMEDOUT' ||
+    /network timeout/i.test(e.message ?? '')
+  )
     return new RemoteFailure(message, 'silent', { cause: error });
   if (status === 404) return new RemoteFailure(message, 'missing', { cause: error });
-  if (status === 401 || status === 403) return new RemoteFailure(message, 'denied', { cause: error });
+  if (status === 401 || status === 403)
+    return new RemoteFailure(message, 'denied', { cause: error });
   if (status === 408 || status === 429 || (status >= 500 && status < 600))
     return new RemoteFailure(message, 'transient', { cause: error });
   if (
     typeof e.code === 'string' &&
-    /^(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EAI_AGAIN|ERR_STREAM_PREMATURE_CLOSE|UND_ERR_SOCKET)$/.test(e.code)
+    /^(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EAI_AGAIN|ERR_STREAM_PREMATURE_CLOSE|UND_ERR_SOCKET)$/.test(
+      e.code,
+    )
   )
     return new RemoteFailure(message, 'transient', { cause: error });
   if (/socket hang up|premature close|aborted|timeout|network/i.test(e.message ?? ''))

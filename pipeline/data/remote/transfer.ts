@@ -54,10 +54,16 @@ async function watched<T>(
   const expired = new Promise<never>((_, r) => (reject = r));
   const arm = () => {
     clearTimeout(stallTimer);
-    stallTimer = setTimeout(() => reject(new RemoteFailure(`${what}: no answer within ${seconds(stall)}`, 'silent')), stall);
+    stallTimer = setTimeout(
+      () => reject(new RemoteFailure(`${what}: no answer within ${seconds(stall)}`, 'silent')),
+      stall,
+    );
   };
   arm();
-  const capTimer = setTimeout(() => reject(new RemoteFailure(`${what}: not done within ${seconds(cap)}`, 'transient')), cap);
+  const capTimer = setTimeout(
+    () => reject(new RemoteFailure(`${what}: not done within ${seconds(cap)}`, 'transient')),
+    cap,
+  );
   try {
     return await Promise.race([work(arm), expired]);
   } finally {
@@ -66,7 +72,12 @@ async function watched<T>(
   }
 }
 
-function retrying<T>(what: string, store: ObjectStore, fn: () => Promise<T>, options: TransferOptions): Promise<T> {
+function retrying<T>(
+  what: string,
+  store: ObjectStore,
+  fn: () => Promise<T>,
+  options: TransferOptions,
+): Promise<T> {
   let silent = 0;
   return pRetry(fn, {
     retries: Math.max(options.retries ?? DEFAULTS.retries, SILENT_ATTEMPTS - 1),
@@ -84,12 +95,15 @@ function retrying<T>(what: string, store: ObjectStore, fn: () => Promise<T>, opt
       error instanceof CorruptObject
         ? attemptNumber < 2
         : error instanceof RemoteFailure &&
-          (error.kind === 'silent' ? silent < SILENT_ATTEMPTS : error.kind === 'transient' && attemptNumber <= (options.retries ?? DEFAULTS.retries)),
+          (error.kind === 'silent'
+            ? silent < SILENT_ATTEMPTS
+            : error.kind === 'transient' && attemptNumber <= (options.retries ?? DEFAULTS.retries)),
   }).catch((error: unknown) => {
     if (error instanceof PipelineError) throw error;
-    if (error instanceof CorruptObject) throw new PipelineError('remote', error.message, {
-      hint: 'The object in the remote does not match its name; push it again from a good copy, or remove it from the remote.',
-    });
+    if (error instanceof CorruptObject)
+      throw new PipelineError('remote', error.message, {
+        hint: 'The object in the remote does not match its name; push it again from a good copy, or remove it from the remote.',
+      });
     const failure = error instanceof RemoteFailure ? error : classify(error, what);
     if (failure.kind === 'silent')
       throw new PipelineError(
@@ -120,7 +134,8 @@ export async function pushObjects(
 ): Promise<TransferResult> {
   const unique = [...new Set(oids)];
   const keys = unique.map(objectKey);
-  const asked = keys.length === 1 ? `${store.label}/${keys[0]}` : `${store.label}: ${keys.length} objects`;
+  const asked =
+    keys.length === 1 ? `${store.label}/${keys[0]}` : `${store.label}: ${keys.length} objects`;
   const present = await retrying(asked, store, () => store.existing(keys), options);
   const limit = pLimit(options.jobs ?? DEFAULTS.jobs);
   const transferred: string[] = [];
@@ -135,9 +150,13 @@ export async function pushObjects(
           return;
         }
         if (!(await cache.has(oid)))
-          throw new PipelineError('data', `${oid}: not in the local cache (${cache.dir}), so it cannot be pushed`, {
-            hint: 'Run `mlops data add PATH` for the data first.',
-          });
+          throw new PipelineError(
+            'data',
+            `${oid}: not in the local cache (${cache.dir}), so it cannot be pushed`,
+            {
+              hint: 'Run `mlops data add PATH` for the data first.',
+            },
+          );
         const { size } = await stat(cache.path(oid));
         const what = `${store.label}/${key}`;
         const watch = {
@@ -145,7 +164,12 @@ export async function pushObjects(
           cap: (options.uploadTimeout ?? DEFAULTS.uploadTimeout) + size / 1000,
           what,
         };
-        await retrying(what, store, () => watched((progress) => store.upload(cache.path(oid), key, progress), watch), options);
+        await retrying(
+          what,
+          store,
+          () => watched((progress) => store.upload(cache.path(oid), key, progress), watch),
+          options,
+        );
         transferred.push(oid);
         options.onObject?.(oid, 'uploaded');
       }),

@@ -1,0 +1,94 @@
+/**
+ * The import directions of README's "Layout", checked by `npm run lint`.
+ *
+ * Data flows one way: config → data → prepare → model → train/evaluate → gate →
+ * report → package/registry → serve/deploy → run → cli. A module may import from
+ * its own layer and the layers before it, never after; the shells (cli,
+ * actions) sit on top and nothing in pipeline/ reaches into them.
+ */
+
+// Lowest first. Each entry is a folder (or file) under pipeline/.
+const LAYERS = [
+  ['errors\\.ts', 'util'],
+  ['config'],
+  ['storage'],
+  ['data'],
+  ['prepare'],
+  ['model'],
+  ['search'],
+  ['train'],
+  ['evaluate', 'predict'],
+  ['gate'],
+  ['package'],
+  ['report'],
+  ['bench', 'registry'],
+  ['serve', 'deploy'],
+  ['run'],
+  ['cli'],
+];
+
+const pattern = (names) => `^pipeline/(${names.join('|')})(/|$)`;
+
+const backward = LAYERS.slice(0, -1).map((layer, i) => ({
+  name: `layer-${layer[0].replace(/\\\./g, '.')}`,
+  comment: `${layer.join(', ')} may not import from a later stage (${LAYERS.slice(i + 1)
+    .flat()
+    .join(', ')})`,
+  severity: 'error',
+  from: { path: pattern(layer) },
+  to: { path: pattern(LAYERS.slice(i + 1).flat()) },
+}));
+
+module.exports = {
+  forbidden: [
+    ...backward,
+    {
+      name: 'no-circular',
+      comment: 'a cycle means two modules each need the other: one of them holds two concepts',
+      severity: 'error',
+      from: { path: '^(pipeline|actions)/' },
+      to: { circular: true },
+    },
+    {
+      name: 'library-knows-no-shell',
+      comment: 'pipeline/ knows nothing of GitHub, the actions or the workflows',
+      severity: 'error',
+      from: { path: '^pipeline/' },
+      to: { path: '^(actions|workflows|scripts|bin)/|node_modules/@actions/' },
+    },
+    {
+      name: 'library-knows-no-terminal',
+      comment: 'only the CLI prints: progress bars and argument parsing stay in pipeline/cli',
+      severity: 'error',
+      from: { path: '^pipeline/', pathNot: '^pipeline/cli/' },
+      to: { path: 'node_modules/(commander|cli-progress)/' },
+    },
+    {
+      name: 'actions-through-the-library',
+      comment: 'an action is a shell over pipeline/: it reaches no other action',
+      severity: 'error',
+      from: { path: '^actions/([^/]+)/' },
+      to: {
+        path: '^actions/([^/]+)/',
+        pathNot: ['^actions/$1/', '^actions/shared/', '^actions/vendor/'],
+      },
+    },
+    {
+      name: 'no-tests-in-code',
+      severity: 'error',
+      from: { path: '^(pipeline|actions|workflows)/' },
+      to: { path: '^tests/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^|/)dist/|^node_modules/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      extensions: ['.ts', '.js', '.json'],
+    },
+  },
+};
