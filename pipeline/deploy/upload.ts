@@ -24,6 +24,21 @@ function call<T>(fn: (cb: (error: Error | null | undefined, value?: T) => void) 
   );
 }
 
+/**
+ * `work`, or the abort's reason as soon as `signal` aborts: ssh2 never calls back
+ * a request made on an SFTP session after it was closed, so transfers cannot be
+ * waited out once the session is ended.
+ */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 async function readRemoteManifest(sftp: SFTPWrapper, dir: string) {
   let text: Buffer;
   try {
@@ -148,22 +163,29 @@ export async function uploadRelease(
     const toSend = release.files.filter((f) => !linked.has(f.path));
     // A few files in flight at once hide the round trips without flooding the channel.
     const limit = pLimit(4);
-    await Promise.all(
-      toSend.map((file) =>
-        limit(() =>
-          call<void>((cb) =>
-            sftp.fastPut(file.local, `${partial}/${file.path}`, { mode: file.mode }, cb),
-          ),
+    await untilAborted(
+      Promise.all(
+        toSend.map((file) =>
+          limit(() => {
+            signal?.throwIfAborted();
+            return call<void>((cb) =>
+              sftp.fastPut(file.local, `${partial}/${file.path}`, { mode: file.mode }, cb),
+            );
+          }),
         ),
       ),
+      signal,
     );
-    await call<void>((cb) =>
-      sftp.writeFile(
-        `${partial}/${MANIFEST_FILE}`,
-        `${JSON.stringify(release.manifest, null, 2)}\n`,
-        { mode: 0o644 },
-        cb,
+    await untilAborted(
+      call<void>((cb) =>
+        sftp.writeFile(
+          `${partial}/${MANIFEST_FILE}`,
+          `${JSON.stringify(release.manifest, null, 2)}\n`,
+          { mode: 0o644 },
+          cb,
+        ),
       ),
+      signal,
     );
     signal?.throwIfAborted();
     await remote.run(sh('mv', '-T', '--', partial, target), `moving the upload to ${target}`);
