@@ -40,10 +40,7 @@ const CLOSE_ARRAY = 0x5d;
 const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 /** What in `text` goes past `limits`, or undefined when nothing does. */
-function jsonLimitViolation(
-  text: string,
-  limits: JsonLimits = JSON_LIMITS,
-): string | undefined {
+function jsonLimitViolation(text: string, limits: JsonLimits = JSON_LIMITS): string | undefined {
   // One entry per open container: the fields seen so far in an object, -1 for an array.
   const open: number[] = [];
   const n = text.length;
