@@ -23,6 +23,8 @@ export interface MeasureInput {
   backend: string;
   /** Called before each phase, for progress output. */
   onPhase?: (phase: 'in-process' | 'http') => void;
+  /** Stops the in-process timing within about 50 ms, and the run before each phase. */
+  signal?: AbortSignal;
 }
 
 /** Sum of the sizes of the files directly in `dir` (a bundle is flat). */
@@ -69,13 +71,15 @@ export async function measureBench(input: MeasureInput): Promise<BenchFile> {
   const { bundle, settings } = input;
   const rows = sampleRows(bundle.preprocess, Math.max(settings.batch_size * 8, 256));
   input.onPhase?.('in-process');
-  const inProcess = measureInProcess(bundle, rows, {
+  const inProcess = await measureInProcess(bundle, rows, {
     iterations: settings.iterations,
     warmup: settings.warmup,
     batchSize: settings.batch_size,
+    signal: input.signal,
   });
   let http: HttpTiming | null = null;
   if (input.http) {
+    input.signal?.throwIfAborted();
     input.onPhase?.('http');
     http = await measureHttp(input.http, rows, {
       iterations: settings.iterations,

@@ -32,6 +32,7 @@ export interface BenchStageInput {
   http?: HttpTarget;
   baseline?: { path: string; data: BenchBaseline };
   onPhase?: (phase: 'in-process' | 'http') => void;
+  signal?: AbortSignal;
 }
 
 /** Gate a measured run against the config and a baseline. */
@@ -60,6 +61,7 @@ export async function benchStage(input: BenchStageInput): Promise<BenchFile> {
     http: input.http,
     backend: input.backend,
     onPhase: input.onPhase,
+    signal: input.signal,
   });
   const gated = gateBench(measured, gates, input.baseline);
   await writeFileAtomic(benchPath(input.paths), `${JSON.stringify(gated, null, 2)}\n`);

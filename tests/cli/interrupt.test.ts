@@ -33,11 +33,17 @@ interface Stopped {
 }
 
 /**
- * Start `mlops ...args` as a user would, wait until training has printed a few
- * epochs, send `signal`, and time how long the process takes to end. A process
- * that ignores the signal is killed after 10 s (and the test fails on the time).
+ * Start `mlops ...args` as a user would, wait until its output matches `started`
+ * (training has printed a few epochs), send `signal`, and time how long the
+ * process takes to end. A process that ignores the signal is killed after 10 s
+ * (and the test fails on the time).
  */
-function interruptTraining(cwd: string, args: string[], signal: NodeJS.Signals): Promise<Stopped> {
+function interruptTraining(
+  cwd: string,
+  args: string[],
+  signal: NodeJS.Signals,
+  started = /epoch 3\//,
+): Promise<Stopped> {
   return new Promise((resolve, reject) => {
     const env = { ...process.env };
     delete env['CI'];
@@ -49,7 +55,7 @@ function interruptTraining(cwd: string, args: string[], signal: NodeJS.Signals):
     child.stdout.resume();
     child.stderr.setEncoding('utf8').on('data', (d: string) => {
       stderr += d;
-      if (sentAt === undefined && /epoch 3\//.test(stderr)) {
+      if (sentAt === undefined && started.test(stderr)) {
         sentAt = performance.now();
         child.kill(signal);
         guard = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -112,5 +118,20 @@ describe('mlops run stops on a signal while training', () => {
     expect(stopped.ms).toBeLessThan(2000);
     expect(stopped.code).toBe(143);
     expect(await p.exists('artifacts')).toBe(false);
+  }, 60_000);
+
+  it('mlops bench ends on SIGTERM while it times predictions', async () => {
+    const p = await project();
+    const trained = await runMlops(['train', '-q', '--set', 'model.epochs=3'], { cwd: p.dir });
+    expect(trained.code, trained.stderr).toBe(0);
+    const stopped = await interruptTraining(
+      p.dir,
+      ['bench', '--set', 'model.epochs=3', '--set', 'bench.iterations=1000000000'],
+      'SIGTERM',
+      /in-process/,
+    );
+    expect(stopped.ms).toBeLessThan(2000);
+    expect(stopped.code).toBe(143);
+    expect(await p.exists('reports/bench.json')).toBe(false);
   }, 60_000);
 });

@@ -11,6 +11,7 @@ import { loadBundle } from '../../package/bundle.js';
 import { outputPaths } from '../../run/paths.js';
 import { initBackend } from '../../train/backend.js';
 import { say, show, withCommon, type CommonOptions } from '../common.js';
+import { interruptible } from '../interrupt.js';
 
 interface BenchOptions extends CommonOptions {
   model?: string;
@@ -51,18 +52,20 @@ export function registerBenchCommand(program: Command): void {
       const modelDir = opts.model ? resolve(opts.model) : paths.model;
       const backend = await initBackend(opts.backend);
       const bundle = await loadBundle(modelDir);
-      const result = await benchStage({
-        loaded,
-        paths,
-        bundle,
-        modelDir,
-        backend,
-        http: opts.url ? { url: opts.url, token } : undefined,
-        baseline,
-        onPhase: (phase) =>
-          opts.quiet || say('bench', `${phase} (model ${bundle.metadata.model_version})`),
-      });
-      bundle.network.dispose();
+      const result = await interruptible((signal) =>
+        benchStage({
+          loaded,
+          paths,
+          bundle,
+          modelDir,
+          backend,
+          http: opts.url ? { url: opts.url, token } : undefined,
+          baseline,
+          onPhase: (phase) =>
+            opts.quiet || say('bench', `${phase} (model ${bundle.metadata.model_version})`),
+          signal,
+        }),
+      ).finally(() => bundle.network.dispose());
       if (!opts.quiet) process.stdout.write(`${benchSection(result, baseline?.data).markdown}\n`);
       for (const g of result.gates)
         if (!g.passed)
