@@ -213,7 +213,17 @@ export async function train(input: TrainInput): Promise<TrainOutcome> {
     const score =
       search.metric === 'val_loss'
         ? Math.min(...result.fit.history.map((h) => h.val_loss))
-        : result.validation.metrics[search.metric]!;
+        : result.validation.metrics[search.metric];
+    // roc_auc, say, exists for two classes only: a search cannot rank trials without it.
+    if (score === undefined) {
+      result.fit.network.dispose();
+      best?.fit.network.dispose();
+      throw new PipelineError(
+        'config',
+        `search.metric: this model has no "${search.metric}" on the validation split; it has ${Object.keys(result.validation.metrics).join(', ')}`,
+        { hint: 'roc_auc is computed for binary classification only.' },
+      );
+    }
     const record: TrialRecord = {
       trial: i + 1,
       params,

@@ -141,6 +141,18 @@ describe('train', () => {
     expect(error.hint).toBe('Take the values that diverge out of search.space.learning_rate.');
   }, 20_000);
 
+  it('refuses to rank trials by a metric the model does not have', async () => {
+    // roc_auc is computed for two classes; the penguins have three.
+    const error = (await failure(
+      trainWith(['search.metric=roc_auc', 'search.space.layers=[[8],[16]]', 'model.epochs=2']),
+    )) as PipelineError;
+    expect(error).toBeInstanceOf(PipelineError);
+    expect(error.code).toBe('config');
+    expect(error.message).toMatch(
+      /^search\.metric: this model has no "roc_auc" on the validation split; it has accuracy, macro_f1, log_loss/,
+    );
+  }, 20_000);
+
   it('stops a search when its signal is aborted', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('stop')), 200);
