@@ -8,24 +8,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { readFile, writeFile } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import { PipelineError } from '../errors.js';
-import { PreprocessSchema, type Preprocess } from '../prepare/preprocess.js';
+import type { Preprocess } from '../prepare/preprocess.js';
 import { replaceDirAtomic } from '../util/files.js';
-import { MetadataSchema, type Metadata } from './metadata.js';
+import { readMetadata, readModelJson, readPreprocess, weightsPaths } from './bundle-files.js';
+import type { Metadata } from './metadata.js';
+
+export { BUNDLE_FILES, readMetadata } from './bundle-files.js';
 
 export interface ModelBundle {
   network: tfl.LayersModel;
   preprocess: Preprocess;
   metadata: Metadata;
 }
-
-export const BUNDLE_FILES = [
-  'model.json',
-  'weights.bin',
-  'preprocess.json',
-  'metadata.json',
-] as const;
 
 async function networkFiles(
   network: tfl.LayersModel,
@@ -62,67 +58,23 @@ export async function saveBundle(dir: string, bundle: ModelBundle): Promise<void
   });
 }
 
-async function readJson(dir: string, name: string): Promise<unknown> {
-  const path = join(dir, name);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    throw new PipelineError('model', `${path}: missing`, {
-      hint: 'Train a model first with `mlops train` (or `mlops run`).',
-    });
-  }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new PipelineError('model', `${path}: not valid JSON`);
-  }
-}
-
-export async function readMetadata(dir: string): Promise<Metadata> {
-  const parsed = MetadataSchema.safeParse(await readJson(dir, 'metadata.json'));
-  if (!parsed.success)
-    throw new PipelineError(
-      'model',
-      `${join(dir, 'metadata.json')}: ${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}`,
-    );
-  return parsed.data;
-}
-
 export async function loadBundle(dir: string): Promise<ModelBundle> {
   const metadata = await readMetadata(dir);
-  const pre = PreprocessSchema.safeParse(await readJson(dir, 'preprocess.json'));
-  if (!pre.success)
-    throw new PipelineError(
-      'model',
-      `${join(dir, 'preprocess.json')}: ${pre.error.issues[0]!.message}`,
-    );
-  const modelJson = (await readJson(dir, 'model.json')) as {
-    modelTopology: object;
-    weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
-  };
-  if (!Array.isArray(modelJson.weightsManifest))
-    throw new PipelineError('model', `${join(dir, 'model.json')}: has no weightsManifest`);
-  const weightSpecs = modelJson.weightsManifest.flatMap((g) => g.weights);
+  const preprocess = await readPreprocess(dir);
+  const modelJson = await readModelJson(dir);
+  const weightSpecs = modelJson.weightsManifest.flatMap(
+    (g) => g.weights as tf.io.WeightsManifestEntry[],
+  );
   const buffers = await Promise.all(
-    modelJson.weightsManifest
-      .flatMap((g) => g.paths)
-      .map((p) => {
-        // Weights sit beside model.json: a path out of the folder (a crafted bundle
-        // from a registry) must not make us read any other file.
-        if (typeof p !== 'string' || isAbsolute(p) || p.split(/[\\/]/).includes('..'))
-          throw new PipelineError(
-            'model',
-            `${join(dir, 'model.json')}: weights path ${JSON.stringify(p)} leaves the model folder`,
-          );
-        return readFile(join(dir, p)).catch((error: NodeJS.ErrnoException) => {
-          throw new PipelineError(
-            'model',
-            `${join(dir, p)}: cannot read the weights named by model.json (${error.code})`,
-            { cause: error },
-          );
-        });
+    weightsPaths(dir, modelJson).map((path) =>
+      readFile(path).catch((error: NodeJS.ErrnoException) => {
+        throw new PipelineError(
+          'model',
+          `${path}: cannot read the weights named by model.json (${error.code})`,
+          { cause: error },
+        );
       }),
+    ),
   );
   const weightData = tf.io.CompositeArrayBuffer.join(
     buffers.map((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer),
@@ -138,5 +90,5 @@ export async function loadBundle(dir: string): Promise<ModelBundle> {
       `${join(dir, 'model.json')}: cannot load (${(error as Error).message})`,
     );
   }
-  return { network, preprocess: pre.data, metadata };
+  return { network, preprocess, metadata };
 }
