@@ -31,5 +31,6 @@ export function parseKeyPath(text: string): KeyPath | undefined {
 }
 
 export function startsWith(path: readonly PropertyKey[], prefix: readonly PropertyKey[]): boolean {
-  return prefix.length <= path.length && prefix.every((p, i) => p === path[i]);
+  // A key written as [3] is the number 3 here and the string "3" in a section's issue path.
+  return prefix.length <= path.length && prefix.every((p, i) => String(p) === String(path[i]));
 }

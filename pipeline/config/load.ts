@@ -193,6 +193,21 @@ function applyOverride(root: unknown, { text, path }: Override): void {
       configurable: true,
     });
   path.forEach((part, i) => {
+    // A list takes an index up to its length (one past the end appends): a key
+    // would be dropped unseen, and [100000000] would allocate a hundred million slots.
+    if (Array.isArray(node)) {
+      const at = formatKeyPath(path.slice(0, i));
+      if (typeof part !== 'number')
+        throw new PipelineError(
+          'config',
+          `--set ${text}: ${at} is a list; expected an index such as ${at}[0]`,
+        );
+      if (part > node.length)
+        throw new PipelineError(
+          'config',
+          `--set ${text}: ${at}[${part}] is past the end of the list (${node.length} item${node.length === 1 ? '' : 's'}); expected an index up to ${node.length}`,
+        );
+    }
     if (i === path.length - 1) {
       set(part, value);
       return;

@@ -214,6 +214,29 @@ describe('config a user can get wrong is a config error, never a crash', () => {
     expect(ctor.message).toContain('model.constructor: unknown key');
   });
 
+  it('refuses a --set index past the end of a list, or a key on a list', async () => {
+    const file = await project.write('mlops.yaml', original);
+    // Once a hundred-million-slot array and an out-of-memory crash.
+    const far = await configError(loadConfig(file, ['model.layers[100000000]=1']));
+    expect(far.message).toBe(
+      '--set model.layers[100000000]=1: model.layers[100000000] is past the end of the list (1 item); expected an index up to 1',
+    );
+    // Once silently dropped: 2^32 - 1 is no array index.
+    await configError(loadConfig(file, ['model.layers[4294967295]=1']));
+    const key = await configError(loadConfig(file, ['model.layers.first=1']));
+    expect(key.message).toBe(
+      '--set model.layers.first=1: model.layers is a list; expected an index such as model.layers[0]',
+    );
+    const appended = await loadConfig(file, ['model.layers[1]=8']);
+    expect(appended.config.model.layers).toEqual([16, 8]);
+  });
+
+  it('blames a --set with a numeric key for the issue under it', async () => {
+    const file = await project.write('mlops.yaml', original);
+    const error = await configError(loadConfig(file, ['gates[7].min=1']));
+    expect(error.message).toMatch(/^--set gates\[7\]\.min=1: gates\["7"\]: unknown metric/);
+  });
+
   it('names a file that is not a section when --set adds to it', async () => {
     for (const text of ['42\n', '- a\n- b\n']) {
       const file = await project.write('mlops.yaml', text);
