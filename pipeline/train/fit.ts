@@ -75,7 +75,7 @@ export interface FitResult {
 const EVAL_CHUNK = 1024;
 
 /** What fitNetwork allocates for a model, known before it allocates anything. */
-export interface Footprint {
+interface Footprint {
   /** Units per layer, inputs first. */
   dims: number[];
   /** Rows of one training step. */
