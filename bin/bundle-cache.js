@@ -2,12 +2,13 @@
 // hooks takes about a second before any work starts. When esbuild is available,
 // the CLI is bundled once into node_modules/.cache/mlops/ and reused until a
 // source file changes, so an edit is still live on the next call.
+// MLOPS_CACHE_DIR puts the bundle elsewhere (a test building its own).
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const cacheDir = join(root, 'node_modules', '.cache', 'mlops');
+const cacheDir = process.env.MLOPS_CACHE_DIR || join(root, 'node_modules', '.cache', 'mlops');
 const bundle = join(cacheDir, 'mlops.mjs');
 const stampFile = join(cacheDir, 'mlops.stamp');
 

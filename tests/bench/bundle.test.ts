@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -8,14 +8,22 @@ import { trainedPipeline, type TrainedPipeline } from './fixture.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MLOPS = join(ROOT, 'bin', 'mlops.js');
-const STAMP = join(ROOT, 'node_modules', '.cache', 'mlops', 'mlops.stamp');
 const exec = promisify(execFile);
 
+// A bundle of its own (other test files run the shared one at the same time),
+// inside node_modules so that it resolves the packages it leaves external.
+let cacheDir: string;
+let STAMP: string;
 let pipeline: TrainedPipeline;
 beforeAll(async () => {
+  cacheDir = await mkdtemp(join(ROOT, 'node_modules', '.cache', 'mlops-test-'));
+  STAMP = join(cacheDir, 'mlops.stamp');
   pipeline = await trainedPipeline();
 });
-afterAll(() => pipeline?.cleanup());
+afterAll(async () => {
+  await pipeline?.cleanup();
+  await rm(cacheDir, { recursive: true, force: true });
+});
 
 async function modelVersion(env: NodeJS.ProcessEnv): Promise<string> {
   await exec(process.execPath, [MLOPS, 'run', '-q', '--force', '-c', pipeline.config], { env });
@@ -26,7 +34,7 @@ async function modelVersion(env: NodeJS.ProcessEnv): Promise<string> {
 describe('the mlops command', () => {
   it('computes the same model version from its bundle as from the TypeScript sources', async () => {
     const fromSources = await modelVersion({ ...process.env, MLOPS_NO_BUNDLE: '1' });
-    const fromBundle = await modelVersion(process.env);
+    const fromBundle = await modelVersion({ ...process.env, MLOPS_CACHE_DIR: cacheDir });
     expect(fromBundle).toBe(fromSources);
     const stamp = JSON.parse(await readFile(STAMP, 'utf8')) as { inputs: string[] };
     expect(stamp.inputs).toContain(join(ROOT, 'pipeline', 'cli', 'main.ts'));
@@ -34,7 +42,9 @@ describe('the mlops command', () => {
 
   it('rebuilds its bundle when the files it was built from have changed', async () => {
     await writeFile(STAMP, JSON.stringify({ inputs: [], stamp: 'from another checkout' }));
-    const { stdout } = await exec(process.execPath, [MLOPS, '--help']);
+    const { stdout } = await exec(process.execPath, [MLOPS, '--help'], {
+      env: { ...process.env, MLOPS_CACHE_DIR: cacheDir },
+    });
     expect(stdout).toContain('Usage: mlops');
     const stamp = JSON.parse(await readFile(STAMP, 'utf8')) as { inputs: string[] };
     expect(stamp.inputs.length).toBeGreaterThan(10);
