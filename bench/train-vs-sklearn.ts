@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { rm } from 'node:fs/promises';
 import { ModelSchema } from '../pipeline/config/schema.js';
 import { initBackend } from '../pipeline/train/backend.js';
-import { fitNetwork, predictMatrix, type TrainingSet } from '../pipeline/train/fit.js';
+import { predictMatrix } from '../pipeline/model/predict-matrix.js';
+import { fitNetwork, type TrainingSet } from '../pipeline/train/fit.js';
 import {
   pipelineMatrices,
   syntheticMatrices,

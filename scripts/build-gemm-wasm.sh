@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Rebuild pipeline/train/wasm/gemm-wasm.ts from gemm.c (`npm run build:wasm`).
+# Rebuild pipeline/model/wasm/gemm-wasm.ts from gemm.c (`npm run build:wasm`).
 # Needs clang and lld with the wasm32 target (Debian: apt-get install clang lld).
 set -euo pipefail
-cd "$(dirname "$0")/../pipeline/train/wasm"
+cd "$(dirname "$0")/../pipeline/model/wasm"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 clang --target=wasm32 -O3 -msimd128 -fno-builtin -nostdlib \

@@ -3,7 +3,7 @@
  * a batch, from feature values to predictions (validation and encoding included),
  * as a server pays it per request.
  */
-import type { ModelBundle } from '../package/bundle.js';
+import type { ModelBundle } from '../model/load.js';
 import { predictRows } from '../predict/predict.js';
 import { Yielder } from '../train/yielder.js';
 import { summarize, type Latency } from './stats.js';

@@ -6,7 +6,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BenchConfig } from '../config/schema.js';
-import type { ModelBundle } from '../package/bundle.js';
+import type { ModelBundle } from '../model/load.js';
 import type { BenchFile } from './bench-file.js';
 import { measureHttp, type HttpTarget, type HttpTiming } from './http.js';
 import { measureInProcess, type Timed } from './inference.js';

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
-import type { ModelBundle } from '../package/bundle.js';
+import type { ModelBundle } from '../model/load.js';
 import type { OutputPaths } from '../run/paths.js';
 import { writeFileAtomic } from '../util/files.js';
 import type { ReportSection } from '../report/markdown.js';

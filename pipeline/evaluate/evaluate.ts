@@ -1,13 +1,13 @@
 /** Score a trained network on a split: the metrics of its task, flat and in detail. */
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Table } from '../data/table.js';
+import { predictMatrix } from '../model/predict-matrix.js';
 import {
   decodeRegression,
   encodeTarget,
   transformTable,
   type Preprocess,
 } from '../prepare/preprocess.js';
-import { predictMatrix } from '../train/fit.js';
 import {
   classificationMetrics,
   flattenMetrics,

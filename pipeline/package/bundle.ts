@@ -1,27 +1,16 @@
 /**
- * The model bundle in artifacts/model/: model.json and weights.bin in the
- * standard TensorFlow.js layers format, preprocess.json and metadata.json.
+ * Writing the model bundle in artifacts/model/: model.json and weights.bin in
+ * the standard TensorFlow.js layers format, preprocess.json and metadata.json.
  * Written into a fresh folder and swapped in whole, once: no later stage
  * rewrites a file of it, so the bytes a registry stores, a cache restores and a
- * deploy ships are the bytes training wrote.
+ * deploy ships are the bytes training wrote. Reading it back is model/.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
-import { readFile, writeFile } from 'node:fs/promises';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PipelineError } from '../errors.js';
-import type { Preprocess } from '../prepare/preprocess.js';
+import type { ModelBundle } from '../model/load.js';
 import { replaceDirAtomic } from '../util/files.js';
-import { readMetadata, readModelJson, readPreprocess, weightsPaths } from './bundle-files.js';
-import type { Metadata } from './metadata.js';
-
-export { BUNDLE_FILES, readMetadata } from './bundle-files.js';
-
-export interface ModelBundle {
-  network: tfl.LayersModel;
-  preprocess: Preprocess;
-  metadata: Metadata;
-}
 
 async function networkFiles(
   network: tfl.LayersModel,
@@ -56,39 +45,4 @@ export async function saveBundle(dir: string, bundle: ModelBundle): Promise<void
     );
     await writeFile(join(tmp, 'metadata.json'), `${JSON.stringify(bundle.metadata, null, 2)}\n`);
   });
-}
-
-export async function loadBundle(dir: string): Promise<ModelBundle> {
-  const metadata = await readMetadata(dir);
-  const preprocess = await readPreprocess(dir);
-  const modelJson = await readModelJson(dir);
-  const weightSpecs = modelJson.weightsManifest.flatMap(
-    (g) => g.weights as tf.io.WeightsManifestEntry[],
-  );
-  const buffers = await Promise.all(
-    weightsPaths(dir, modelJson).map((path) =>
-      readFile(path).catch((error: NodeJS.ErrnoException) => {
-        throw new PipelineError(
-          'model',
-          `${path}: cannot read the weights named by model.json (${error.code})`,
-          { cause: error },
-        );
-      }),
-    ),
-  );
-  const weightData = tf.io.CompositeArrayBuffer.join(
-    buffers.map((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer),
-  );
-  let network: tfl.LayersModel;
-  try {
-    network = await tfl.loadLayersModel(
-      tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs, weightData }),
-    );
-  } catch (error) {
-    throw new PipelineError(
-      'model',
-      `${join(dir, 'model.json')}: cannot load (${(error as Error).message})`,
-    );
-  }
-  return { network, preprocess, metadata };
 }

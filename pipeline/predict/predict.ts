@@ -1,12 +1,12 @@
 /** Predictions for rows of feature values, with the transform saved beside the model. */
-import type { ModelBundle } from '../package/bundle.js';
+import type { ModelBundle } from '../model/load.js';
+import { predictMatrix } from '../model/predict-matrix.js';
 import {
   decodeRegression,
   encodeRows,
   type FieldError,
   type Preprocess,
 } from '../prepare/preprocess.js';
-import { predictMatrix } from '../train/fit.js';
 
 export type Prediction =
   { label: string; probabilities: Record<string, number> } | { value: number };

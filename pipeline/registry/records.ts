@@ -1,6 +1,6 @@
 /** The registry's own records: one per model version, one per alias. */
 import { z } from 'zod';
-import { LineageSchema } from '../package/metadata.js';
+import { LineageSchema } from '../model/metadata.js';
 
 export const ALIASES = ['staging', 'production'] as const;
 export type AliasName = (typeof ALIASES)[number];

@@ -4,7 +4,7 @@
  * the job summary.
  */
 import { higherIsBetter } from '../config/metrics.js';
-import type { Metadata } from '../package/metadata.js';
+import type { Metadata } from '../model/metadata.js';
 import type { MetricsFile } from './metrics-file.js';
 import { barChart, downsample, lineChart } from './mermaid.js';
 

@@ -10,9 +10,11 @@ import { checkClassGates } from '../data/dataset.js';
 import { takeRows } from '../data/table.js';
 import { evaluateNetwork } from '../evaluate/evaluate.js';
 import { checkGates } from '../gate/gate.js';
-import { loadBundle, readMetadata, saveBundle, type ModelBundle } from '../package/bundle.js';
+import { readMetadata } from '../model/files.js';
+import { loadBundle, type ModelBundle } from '../model/load.js';
+import type { Metadata } from '../model/metadata.js';
+import { saveBundle } from '../package/bundle.js';
 import { gitState } from '../package/lineage.js';
-import type { Metadata } from '../package/metadata.js';
 import { renderReport, type ReportSection } from '../report/markdown.js';
 import {
   readBaseline,

@@ -9,10 +9,10 @@
  * the process: every step that touches a request is guarded, and a failure
  * answers only the requests it concerns.
  */
+import { predictMatrix } from '../model/predict-matrix.js';
 import type { Prediction } from '../predict/predict.js';
 import { decodeOutputs } from '../predict/predict.js';
 import { encodeRows, type FieldError } from '../prepare/preprocess.js';
-import { predictMatrix } from '../train/fit.js';
 import { NON_FINITE_MESSAGE, nonFiniteRows } from './finite.js';
 import type { ModelSlot } from './model-slot.js';
 

@@ -7,10 +7,10 @@
  */
 import { join } from 'node:path';
 import { PipelineError } from '../errors.js';
-import type { ModelBundle } from '../package/bundle.js';
+import type { ModelBundle } from '../model/load.js';
+import { predictMatrix } from '../model/predict-matrix.js';
 import { decodeOutputs } from '../predict/predict.js';
 import type { Preprocess } from '../prepare/preprocess.js';
-import { predictMatrix } from '../train/fit.js';
 import { clip } from '../util/text.js';
 import { nonFiniteRows } from './finite.js';
 

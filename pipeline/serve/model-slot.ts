@@ -7,7 +7,7 @@
  */
 import { realpath } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { loadBundle, type ModelBundle } from '../package/bundle.js';
+import { loadBundle, type ModelBundle } from '../model/load.js';
 import { checkBundle } from './model-check.js';
 
 export interface LoadedModel {

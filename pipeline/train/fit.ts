@@ -2,7 +2,7 @@
  * The training loop: seeded mini-batches, one optimizer step per batch, early
  * stopping on the validation loss with the best weights restored.
  *
- * The loop runs on plain Float32Arrays (backprop.ts), not on TensorFlow.js ops:
+ * The loop runs on plain Float32Arrays (model/backprop.ts), not on TensorFlow.js ops:
  * a small MLP does little arithmetic per batch, and tfjs spent most of each
  * step dispatching and allocating its ~60 tensors (the wasm backend trained at
  * about 0.1× scikit-learn's speed; this loop is faster than scikit-learn, see
@@ -16,8 +16,7 @@ import seedrandom from 'seedrandom';
 import { parameterCount } from '../config/limits.js';
 import type { ModelConfig } from '../config/schema.js';
 import { shuffleInPlace } from '../data/split.js';
-import { asDenseStack } from './as-dense-stack.js';
-import { DenseStack } from './backprop.js';
+import { DenseStack } from '../model/backprop.js';
 import { buildNetwork } from './network.js';
 import { makeOptimizer } from './optimizers.js';
 import { Yielder } from './yielder.js';
@@ -203,27 +202,4 @@ async function fitBuilt(
     seconds,
     samplesPerSecond: samples / seconds,
   };
-}
-
-/** Model outputs for row-major inputs: class probabilities, or standardised values. */
-export function predictMatrix(
-  network: tfl.LayersModel,
-  x: Float32Array,
-  rows: number,
-  inputSize: number,
-): Float32Array {
-  const stack = asDenseStack(network);
-  if (!stack)
-    return tf.tidy(() => {
-      const out = network.predict(tf.tensor2d(x, [rows, inputSize])) as tf.Tensor;
-      return out.dataSync() as Float32Array;
-    });
-  const outputs = stack.shape.dims[stack.shape.dims.length - 1]!;
-  const result = new Float32Array(rows * outputs);
-  for (let start = 0; start < rows; start += stack.capacity) {
-    const n = Math.min(stack.capacity, rows - start);
-    const out = stack.forward(n, x.subarray(start * inputSize, (start + n) * inputSize), false);
-    result.set(out.subarray(0, n * outputs), start * outputs);
-  }
-  return result;
 }

@@ -6,7 +6,7 @@
 import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLE_FILES } from '../../pipeline/package/bundle.js';
+import { BUNDLE_FILES } from '../../pipeline/model/files.js';
 import { makeRepository } from './helpers/fixture.js';
 import { runAction } from './helpers/run-action.js';
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { measureHttp } from '../../pipeline/bench/http.js';
 import { sampleRows } from '../../pipeline/bench/rows.js';
 import { PipelineError } from '../../pipeline/errors.js';
-import { loadBundle, type ModelBundle } from '../../pipeline/package/bundle.js';
+import { loadBundle, type ModelBundle } from '../../pipeline/model/load.js';
 import { predictRows } from '../../pipeline/predict/predict.js';
 import { initBackend } from '../../pipeline/train/backend.js';
 import { trainedPipeline, type TrainedPipeline } from './fixture.js';

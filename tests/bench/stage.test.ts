@@ -6,7 +6,8 @@ import { BenchFileSchema, readBenchFile } from '../../pipeline/bench/bench-file.
 import { BENCH_METRICS } from '../../pipeline/bench/metrics.js';
 import { benchPath, benchReportSections, benchStage } from '../../pipeline/bench/stage.js';
 import { loadConfig } from '../../pipeline/config/load.js';
-import { loadBundle, readMetadata, type ModelBundle } from '../../pipeline/package/bundle.js';
+import { readMetadata } from '../../pipeline/model/files.js';
+import { loadBundle, type ModelBundle } from '../../pipeline/model/load.js';
 import { renderReport } from '../../pipeline/report/markdown.js';
 import { readMetricsFile } from '../../pipeline/report/metrics-file.js';
 import { outputPaths } from '../../pipeline/run/paths.js';

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { BUNDLE_FILES } from '../../pipeline/package/bundle.js';
+import { BUNDLE_FILES } from '../../pipeline/model/files.js';
 import { VersionRecordSchema } from '../../pipeline/registry/records.js';
 import { penguinsProject, runMlops, type TempProject } from '../helpers/project.js';
 

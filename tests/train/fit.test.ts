@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ModelSchema } from '../../pipeline/config/schema.js';
 import { initBackend } from '../../pipeline/train/backend.js';
-import { fitNetwork, predictMatrix, type TrainingSet } from '../../pipeline/train/fit.js';
+import { predictMatrix } from '../../pipeline/model/predict-matrix.js';
+import { fitNetwork, type TrainingSet } from '../../pipeline/train/fit.js';
 
 // Two interleaved half-moons-like classes: separable by a small MLP, not by a line.
 function classes(rows: number, seed: number): TrainingSet {

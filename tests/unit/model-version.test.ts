@@ -58,7 +58,7 @@ describe('training code hash', () => {
         'pipeline/config/schema.ts',
         'pipeline/prepare/preprocess.ts',
         'pipeline/train/train.ts',
-        'pipeline/train/wasm/gemm-wasm.ts',
+        'pipeline/model/wasm/gemm-wasm.ts',
       ]),
     );
     expect(Object.keys(files).filter((f) => /^pipeline\/(serve|deploy|report)\//.test(f))).toEqual(
@@ -70,7 +70,7 @@ describe('training code hash', () => {
     'pipeline/data/load.ts',
     'pipeline/data/contract.ts',
     'pipeline/data/dataset.ts',
-    'pipeline/train/wasm/gemm-wasm.ts',
+    'pipeline/model/wasm/gemm-wasm.ts',
     'pipeline/train/fit.ts',
   ])('changes when %s changes', async (file) => {
     expect(await editSource(file)).not.toBe(base);
@@ -91,7 +91,7 @@ describe('training code hash', () => {
   });
 
   it('changes when a WebAssembly module beside the training code changes', async () => {
-    const wasm = 'pipeline/train/wasm/kernel.wasm';
+    const wasm = 'pipeline/model/wasm/kernel.wasm';
     await code.write(wasm, new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));
     const added = await trainingCodeHash(code.dir);
     expect(added).not.toBe(base);

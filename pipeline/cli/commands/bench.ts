@@ -7,7 +7,7 @@ import { benchPath, benchStage } from '../../bench/stage.js';
 import { loadConfig } from '../../config/load.js';
 import { PipelineError } from '../../errors.js';
 import { failOnGates } from '../../gate/fail.js';
-import { loadBundle } from '../../package/bundle.js';
+import { loadBundle } from '../../model/load.js';
 import { outputPaths } from '../../run/paths.js';
 import { initBackend } from '../../train/backend.js';
 import { say, show, withCommon, type CommonOptions } from '../common.js';

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { PipelineError } from '../../errors.js';
-import { loadBundle } from '../../package/bundle.js';
+import { loadBundle } from '../../model/load.js';
 import { predictRows } from '../../predict/predict.js';
 import { describeFieldErrors } from '../../prepare/preprocess.js';
 import { initBackend, type BackendName } from '../../train/backend.js';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { createMatMul, type MatMul } from '../../pipeline/train/matmul.js';
-import { GEMM_WASM_SHA256 } from '../../pipeline/train/wasm/gemm-wasm.js';
+import { createMatMul, type MatMul } from '../../pipeline/model/matmul.js';
+import { GEMM_WASM_SHA256 } from '../../pipeline/model/wasm/gemm-wasm.js';
 
 function filled(mm: MatMul, count: number, seed: number): Float32Array {
   const a = mm.alloc(count);
@@ -62,7 +62,7 @@ describe('matrix products', () => {
   });
 
   it('ships the WebAssembly built from the current gemm.c', async () => {
-    const source = await readFile(new URL('../../pipeline/train/wasm/gemm.c', import.meta.url));
+    const source = await readFile(new URL('../../pipeline/model/wasm/gemm.c', import.meta.url));
     expect(GEMM_WASM_SHA256, 'run `npm run build:wasm`').toBe(
       createHash('sha256').update(source).digest('hex'),
     );

@@ -1,7 +1,7 @@
 /**
  * The files of a model bundle, read without TensorFlow.js: what a deploy
  * checks and ships needs their JSON and their sizes, not a loaded network, so
- * the shells that only move bundles (deploy-vm) do not carry tfjs. bundle.ts
+ * the shells that only move bundles (deploy-vm) do not carry tfjs. load.ts
  * loads the network from the same files.
  */
 import { readFile, stat } from 'node:fs/promises';
@@ -143,7 +143,7 @@ export async function checkBundleFiles(dir: string): Promise<Metadata> {
   if (expected !== undefined && expected !== actual)
     throw new PipelineError(
       'model',
-      `${paths.length === 1 ? paths[0] : `${dir}: the weights files`} hold ${actual} bytes, but model.json's weightsManifest describes ${expected}`,
+      `${paths.length === 1 ? `${paths[0]} holds` : `${dir}: the weights files hold`} ${actual} bytes, but model.json's weightsManifest describes ${expected}`,
       { hint: BROKEN_HINT },
     );
   return metadata;
