@@ -1,9 +1,11 @@
 /**
  * retrain.yml: retrain by hand with overrides, or every week on fresh data;
- * gates, registers the model (an artifact named by its version) and writes the
- * report to the job summary.
+ * gates the model, keeps it as an artifact named by its version (7 days) and
+ * writes the report to the job summary. It neither registers the model nor
+ * touches the production baseline: a model becomes the baseline only by being
+ * deployed (deploy.yml).
  */
-import { action, checkout, upload } from './steps.js';
+import { action, checkout, job, upload } from './steps.js';
 import type { Workflow } from './types.js';
 
 export const retrain: Workflow = {
@@ -32,10 +34,10 @@ export const retrain: Workflow = {
     },
     schedule: [{ cron: '17 4 * * 1' }],
   },
-  permissions: { contents: 'read' },
+  permissions: {},
   concurrency: { group: 'retrain', 'cancel-in-progress': false },
   jobs: {
-    retrain: {
+    retrain: job({
       'runs-on': 'ubuntu-latest',
       'timeout-minutes': 30,
       steps: [
@@ -55,6 +57,8 @@ export const retrain: Workflow = {
         }),
         action('validate-threshold', {
           with: {
+            // A model nobody deployed is never what pull requests compare with.
+            'save-baseline': false,
             set: "${{ inputs.epochs && format('model.epochs={0}', inputs.epochs) || '' }}\n${{ inputs.learning-rate && format('model.learning_rate={0}', inputs.learning-rate) || '' }}",
           },
         }),
@@ -62,6 +66,6 @@ export const retrain: Workflow = {
           name: 'Keep the model as an artifact',
         }),
       ],
-    },
+    }),
   },
 };

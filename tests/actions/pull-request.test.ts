@@ -77,7 +77,9 @@ describe('a pull request', () => {
       artifacts,
       artifactDir,
       env: { ...env(), GITHUB_REF: `refs/pull/${head.number}/merge` },
-      onRun: (step) => (step.run === 'npm ci' ? 'success' : 'failure'),
+      // npm ci and the services are this machine's already (npm test installs them).
+      onRun: (step) =>
+        ['npm ci', 'bash scripts/services.sh'].includes(step.run ?? '') ? 'success' : 'failure',
       jobs,
       afterJob: (name) => void order.push(name),
     });

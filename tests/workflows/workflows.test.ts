@@ -10,6 +10,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { renderAll, WORKFLOW_DIR } from '../../workflows/generate.js';
 import { workflows } from '../../workflows/index.js';
+import { REPORT_ARTIFACT } from '../../workflows/steps.js';
 
 describe('workflows', () => {
   it('the YAML in .github/workflows is what `npm run workflows` writes', async () => {
@@ -53,10 +54,11 @@ describe('workflows', () => {
         }
   });
 
-  it('pr.yml reads only, and a new push cancels the run it supersedes', () => {
+  it('pr.yml writes nothing, and a new push cancels the run it supersedes', () => {
     const pr = workflows['pr.yml']!;
-    expect(pr.permissions).toEqual({ contents: 'read' });
-    expect(Object.values(pr.jobs).every((j) => !j.permissions)).toBe(true);
+    expect(pr.permissions).toEqual({});
+    for (const [name, job] of Object.entries(pr.jobs))
+      expect(Object.values(job.permissions ?? {}), name).not.toContain('write');
     expect(pr.concurrency).toEqual({
       group: 'pr-${{ github.event.pull_request.number }}',
       'cancel-in-progress': true,
@@ -64,16 +66,70 @@ describe('workflows', () => {
     expect(pr.jobs['validate-threshold']!.needs).toEqual(['train']);
   });
 
-  it('pr-comment.yml may comment but never runs the pull request code', () => {
+  it('every pr.yml job that writes part of the report uploads it after a failure too', () => {
+    const pr = workflows['pr.yml']!;
+    for (const name of ['validate-threshold', 'benchmark']) {
+      const uploads = pr.jobs[name]!.steps.filter((s) =>
+        s.uses?.startsWith('actions/upload-artifact@'),
+      );
+      expect(uploads.length, name).toBeGreaterThan(0);
+      for (const step of uploads) expect(step.if, name).toBe('${{ !cancelled() }}');
+    }
+    const benchmark = pr.jobs['benchmark']!.steps;
+    expect(benchmark.find((s) => s.with?.['name'] === REPORT_ARTIFACT)?.if).toBe(
+      '${{ !cancelled() }}',
+    );
+  });
+
+  it('the test job installs the services the suite starts before running it', () => {
+    const steps = workflows['pr.yml']!.jobs['test']!.steps;
+    const services = steps.findIndex((s) => s.run === 'bash scripts/services.sh');
+    expect(services).toBeGreaterThan(steps.findIndex((s) => s.run === 'npm ci'));
+    expect(services).toBeLessThan(steps.findIndex((s) => s.uses === './actions/test'));
+  });
+
+  it('the service scripts install as root: through sudo when the runner user is not root', async () => {
+    const dir = join(WORKFLOW_DIR, '..', '..', 'scripts', 'services');
+    const scripts = (await readdir(dir)).filter((f) => f.endsWith('.sh'));
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const file of scripts) {
+      const lines = (await readFile(join(dir, file), 'utf8'))
+        .split('\n')
+        .filter((l) => !l.trim().startsWith('#'));
+      const text = lines.join('\n');
+      expect(text, file).toContain(
+        'as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }',
+      );
+      // Package lists are refreshed before the install, on a fresh hosted runner too.
+      expect(text.indexOf(' update -qq'), file).toBeGreaterThan(0);
+      expect(text.indexOf(' update -qq'), file).toBeLessThan(text.indexOf('install -y'));
+      for (const line of lines.filter((l) => /\bapt-get\b/.test(l)))
+        expect(line, file).toMatch(/as_root .*apt-get/);
+    }
+  });
+
+  it('pr-comment.yml runs after every pr.yml outcome but never runs the pull request code', () => {
     const wf = workflows['pr-comment.yml']!;
     expect(wf.on.workflow_run).toEqual({ workflows: ['pr'], types: ['completed'] });
     expect(wf.permissions).toEqual({});
     const job = wf.jobs['comment']!;
-    expect(job.permissions).toEqual({ actions: 'read', 'pull-requests': 'write' });
+    // Failed and cancelled runs get their comment too.
+    expect(job.if).not.toContain('conclusion');
     for (const step of job.steps) {
       expect(step.run).toBeUndefined();
       expect(step.with?.['ref']).toBeUndefined();
     }
+    // A run with no report artifact still reaches the report step.
+    const download = job.steps.find((s) => s.uses?.startsWith('actions/download-artifact@'))!;
+    expect(download['continue-on-error']).toBe(true);
+  });
+
+  it('two pr-comment.yml runs for one pull request never run at once', () => {
+    const job = workflows['pr-comment.yml']!.jobs['comment']!;
+    expect(job.concurrency?.['cancel-in-progress']).toBe(false);
+    // Forks' runs list no pull request: the head repository and branch stand for it.
+    expect(job.concurrency?.group).toContain('github.event.workflow_run.head_repository.full_name');
+    expect(job.concurrency?.group).toContain('github.event.workflow_run.head_branch');
   });
 
   it('a deploy in flight is never cancelled', () => {
@@ -99,6 +155,13 @@ describe('workflows', () => {
       // The key file written from it is gone when the step ends.
       if (registry) expect(step.run).toContain(`trap 'rm -f "$RUNNER_TEMP/gcp.json"' EXIT`);
     }
+  });
+
+  it('retrain.yml never saves the production baseline', () => {
+    const gates = workflows['retrain.yml']!.jobs['retrain']!.steps.find(
+      (s) => s.uses === './actions/validate-threshold',
+    )!;
+    expect(gates.with?.['save-baseline']).toBe(false);
   });
 
   it('retrain.yml turns its inputs into --set overrides and runs weekly', () => {
