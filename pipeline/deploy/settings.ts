@@ -3,8 +3,10 @@
  * on them, how the service is reloaded and how readiness is checked. Secrets (the
  * private key) are not part of it: shells read them and hand them over apart.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { PipelineError } from '../errors.js';
+import { clip } from '../util/text.js';
 
 /** Release names become directory names on the VM and words in shell commands. */
 export const RELEASE_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/;
@@ -13,9 +15,12 @@ export const RELEASE_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/;
 export const remotePath = z
   .string()
   .regex(/^\/[A-Za-z0-9._+/@-]*$/, {
-    error: 'expected an absolute path of letters, digits and ._+-@/ only',
+    error: (issue) =>
+      `${JSON.stringify(clip(String(issue.input)))}: expected an absolute path of letters, digits and ._+-@/ only`,
   })
-  .refine((p) => !p.split('/').includes('..'), { error: 'expected a path without ..' });
+  .refine((p) => !p.split('/').includes('..'), {
+    error: (issue) => `${JSON.stringify(clip(String(issue.input)))}: expected a path without ..`,
+  });
 
 /**
  * For the systemd unit in deploy/: a reload (SIGHUP, the model swapped in place)
@@ -25,10 +30,23 @@ export const remotePath = z
 export const DEFAULT_SERVICE_COMMAND =
   'if [ "$MLOPS_SERVER_CHANGED" = 1 ]; then sudo systemctl restart mlops-serve; else sudo systemctl reload mlops-serve; fi';
 
+/** DNS labels of letters, digits, hyphens (not at either end) and underscores, as resolvers accept them. */
+const HOST_NAME =
+  /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$/i;
+
+/** A refusal that quotes what was given, so each shell can put its own name for the setting in front. */
+const refusing = (what: string) => (issue: { input: unknown }) =>
+  `${JSON.stringify(clip(String(issue.input)))} ${what}`;
+
 export const TargetSchema = z.strictObject({
-  host: z.string().regex(/^[A-Za-z0-9._:-]+$/, { error: 'expected a host name or an IP address' }),
+  host: z.string().refine((h) => isIP(h) !== 0 || HOST_NAME.test(h), {
+    error: refusing('is not a host name or IP address'),
+  }),
   port: z.int().min(1).max(65535).default(22),
-  user: z.string().regex(/^[a-z_][a-z0-9_.-]*\$?$/i, { error: 'expected a user name' }),
+  /** POSIX user names, with the dot and the trailing $ that Linux and Samba allow. */
+  user: z.string().regex(/^[a-z_][a-z0-9_.-]{0,31}\$?$/i, {
+    error: refusing('is not a valid user name'),
+  }),
   /** The release root on this host; the settings' base when omitted. */
   base: remotePath.optional(),
 });
@@ -81,6 +99,25 @@ export type Target = z.infer<typeof TargetSchema>;
 export type Readiness = z.infer<typeof ReadinessSchema>;
 export type DeploySettings = z.infer<typeof DeploySettingsSchema>;
 export type DeploySettingsInput = z.input<typeof DeploySettingsSchema>;
+
+/** What a shell calls a setting (`--base`, `input "base"`), given its key path. */
+export type SettingName = (path: readonly PropertyKey[]) => string;
+
+export const settingPath: SettingName = (path) => `deploy setting ${path.join('.')}`;
+
+/**
+ * Settings as a shell gathered them, checked by the one schema: the first
+ * problem is a usage error that names the setting as the shell's user knows it.
+ */
+export function parseDeploySettings(
+  input: DeploySettingsInput,
+  name: SettingName = settingPath,
+): DeploySettings {
+  const parsed = DeploySettingsSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  throw new PipelineError('usage', `${name(issue.path)}: ${issue.message}`);
+}
 
 /** `user@host:port` as people write it, for messages. */
 export function describeTarget(target: Target): string {

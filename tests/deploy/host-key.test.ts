@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseHostKeyPins, verifyHostKey } from '../../pipeline/deploy/host-key.js';
+import { describePins, parseHostKeyPins, verifyHostKey } from '../../pipeline/deploy/host-key.js';
 import { PipelineError } from '../../pipeline/errors.js';
 
 const run = promisify(execFile);
@@ -79,6 +79,43 @@ describe('host key pins', () => {
       expect(verifyHostKey(pins, 'any.example.org', 22, good.blob).accepted).toBe(true);
       expect(verifyHostKey(pins, 'any.example.org', 22, other.blob).accepted).toBe(false);
     }
+  });
+
+  it("trusts a public key given without host patterns for every host, as the VM's .pub file holds it", () => {
+    const pins = parseHostKeyPins([`${good.line} root@vm1`]);
+    expect(verifyHostKey(pins, 'any.example.org', 2222, good.blob).accepted).toBe(true);
+    expect(verifyHostKey(pins, 'any.example.org', 22, other.blob)).toMatchObject({
+      reason: 'mismatch',
+    });
+    expect(describePins(pins)).toBe(`ssh-ed25519 ${good.fingerprint}`);
+  });
+
+  it('reads one pin per line, fingerprints among them', () => {
+    const pins = parseHostKeyPins([`${good.fingerprint}\n[10.0.0.5]:2222 ${other.line}\n`]);
+    expect(verifyHostKey(pins, 'vm9', 22, good.blob).accepted).toBe(true);
+    expect(verifyHostKey(pins, '10.0.0.5', 2222, other.blob).accepted).toBe(true);
+    expect(verifyHostKey(pins, '10.0.0.6', 2222, other.blob).accepted).toBe(false);
+  });
+
+  it('can trust keyscan lines for every host, for a deploy to one host', () => {
+    const pins = parseHostKeyPins(
+      [`vm.example.org ${good.line}\n@revoked vm.example.org ${other.line}`],
+      {
+        everyHost: true,
+      },
+    );
+    expect(verifyHostKey(pins, '10.0.0.5', 2222, good.blob).accepted).toBe(true);
+    expect(verifyHostKey(pins, '10.0.0.5', 2222, other.blob)).toMatchObject({ reason: 'revoked' });
+  });
+
+  it('names a pin by the source it is given with, and refuses key types no host offers', () => {
+    const source = 'input "host-key"';
+    expect(() => parseHostKeyPins([{ text: 'ssh-dss AAAAB3NzaC1kc3MAAACBAP', source }])).toThrow(
+      'input "host-key" line 1: expected an SSH public host key such as "ssh-ed25519 AAAA…"',
+    );
+    expect(() => parseHostKeyPins([{ text: good.line.slice(0, 40), source }])).toThrow(
+      'input "host-key" line 1: the ssh-ed25519 key data is not a valid key',
+    );
   });
 
   it('rejects pins that are not keys, naming which one', () => {

@@ -43,6 +43,25 @@ describe('deploy settings', () => {
     );
   });
 
+  it('takes host names, IPv4 and IPv6 addresses and POSIX user names, and quotes what it refuses', () => {
+    for (const host of ['vm1', 'vm-1.example.org', 'build_box', '10.0.0.7', 'fd00::7'])
+      expect(DeploySettingsSchema.safeParse({ targets: [{ ...target, host }] }).success, host).toBe(
+        true,
+      );
+    for (const user of ['deploy', 'a.b', '_svc', 'machine$'])
+      expect(DeploySettingsSchema.safeParse({ targets: [{ ...target, user }] }).success, user).toBe(
+        true,
+      );
+    const refused = (t: object) =>
+      DeploySettingsSchema.safeParse({ targets: [{ ...target, ...t }] }).error?.issues[0]?.message;
+    for (const host of ['vm;reboot', '-oProxyCommand=x', 'vm..example.org', '1.2.3.4:22', ''])
+      expect(refused({ host }), host).toBe(
+        `${JSON.stringify(host)} is not a host name or IP address`,
+      );
+    for (const user of ['Root User', '1deploy', 'a;b', 'x'.repeat(33)])
+      expect(refused({ user }), user).toBe(`${JSON.stringify(user)} is not a valid user name`);
+  });
+
   it('keeps at least the live release and one to roll back to', () => {
     const parsed = DeploySettingsSchema.safeParse({ targets: [target], keep: 1 });
     expect(parsed.success).toBe(false);
