@@ -5,7 +5,8 @@
  * it sees no key signature, no command and no file of ours.
  */
 import type { Duplex } from 'node:stream';
-import { Client, type ClientChannel, type SFTPWrapper } from 'ssh2';
+// ssh2 is CommonJS: Node's ESM loader finds `Client` among its named exports, not `utils`.
+import ssh2, { Client, type ClientChannel, type SFTPWrapper } from 'ssh2';
 import { quote } from 'shell-quote';
 import { PipelineError } from '../errors.js';
 import { verifyHostKey, type HostKeyPins, type HostKeyVerdict } from './host-key.js';
@@ -22,6 +23,23 @@ export interface ExecResult {
   stderr: string;
   /** Still running at its deadline, so the VM stopped it. */
   timedOut: boolean;
+}
+
+function unusableKey(error: unknown): PipelineError {
+  return new PipelineError(
+    'deploy',
+    `the SSH private key cannot be used (${(error as Error).message})`,
+    {
+      hint: 'Give an OpenSSH or PEM private key; set the passphrase when it is encrypted.',
+      cause: error,
+    },
+  );
+}
+
+/** Parse the private key (with its passphrase) as the connection will, so a bad one fails before any host is contacted. */
+export function checkCredentials(credentials: Credentials): void {
+  const parsed = ssh2.utils.parseKey(credentials.privateKey, credentials.passphrase);
+  if (parsed instanceof Error) throw unusableKey(parsed);
 }
 
 /** A POSIX shell command with its words quoted. */
@@ -213,7 +231,7 @@ export class RemoteHost {
 function hostKeyError(target: Target, verdict: Exclude<HostKeyVerdict, { accepted: true }>) {
   const name = describeTarget(target);
   const hint =
-    'Check the key on the VM itself (`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub`) and pin it with --host-key.';
+    "Check the key on the VM itself (`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub`) and pin it (`mlops deploy --host-key`, or the deploy-vm action's `host-key` input).";
   const message = {
     unpinned: `${name}: refused host key ${verdict.fingerprint}: no host key is pinned for this host`,
     mismatch: `${name}: refused host key ${verdict.fingerprint}: it matches no pinned key (the host key changed, or this is not the host you meant)`,
@@ -295,16 +313,7 @@ export function connect(
     } catch (error) {
       signal?.removeEventListener('abort', onAbort);
       // ssh2 throws synchronously on a private key it cannot parse.
-      reject(
-        new PipelineError(
-          'deploy',
-          `the SSH private key cannot be used (${(error as Error).message})`,
-          {
-            hint: 'Give an OpenSSH or PEM private key; set the passphrase when it is encrypted.',
-            cause: error,
-          },
-        ),
-      );
+      reject(unusableKey(error));
     }
   });
 }

@@ -2,7 +2,9 @@
  * A release: what goes into `<base>/releases/<version>` on every VM. The server
  * (a directory the service command knows how to start) and the model bundle,
  * with a manifest of every file's hash so that a release already on a VM is
- * reused only when it is byte for byte the same.
+ * reused only when it is byte for byte the same. A model folder that is not
+ * whole (a file missing, weights cut short) is refused here, before any VM is
+ * contacted.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -11,7 +13,7 @@ import { join, relative, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { PipelineError } from '../errors.js';
-import { readMetadata } from '../package/bundle.js';
+import { checkBundleFiles } from '../model/files.js';
 import { RELEASE_NAME } from './settings.js';
 
 export const ManifestSchema = z.object({
@@ -43,12 +45,14 @@ export interface Release {
 }
 
 export interface ReleaseSources {
-  /** The server: its files land in `server/` of the release. */
-  server: string;
+  /** The server: its files land in `server/` of the release (left out of a plan that only checks the model). */
+  server?: string;
   /** The model bundle: its files land in `model/`. */
   model: string;
   /** The release name; the model version when omitted. */
   version?: string;
+  /** Stops the hashing between files (a release of the staged server is 16,000 of them). */
+  signal?: AbortSignal;
 }
 
 async function sha256(path: string): Promise<string> {
@@ -57,7 +61,11 @@ async function sha256(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-async function collect(root: string, prefix: string): Promise<ReleaseFile[]> {
+async function collect(
+  root: string,
+  prefix: string,
+  signal: AbortSignal | undefined,
+): Promise<ReleaseFile[]> {
   let entries;
   try {
     entries = await readdir(root, { recursive: true, withFileTypes: true });
@@ -69,6 +77,7 @@ async function collect(root: string, prefix: string): Promise<ReleaseFile[]> {
   }
   const files: ReleaseFile[] = [];
   for (const entry of entries) {
+    signal?.throwIfAborted();
     const local = join(entry.parentPath, entry.name);
     // Symlinks to files are followed: the VM gets the files they point at.
     const info = await stat(local);
@@ -89,15 +98,15 @@ async function collect(root: string, prefix: string): Promise<ReleaseFile[]> {
 }
 
 export async function buildRelease(sources: ReleaseSources): Promise<Release> {
-  const metadata = await readMetadata(sources.model);
+  const metadata = await checkBundleFiles(sources.model);
   const version = sources.version ?? metadata.model_version;
   if (!RELEASE_NAME.test(version))
     throw new PipelineError('deploy', `release name "${version}" is not usable as a directory`, {
       hint: 'Use letters, digits and ._+- only, starting with a letter or digit.',
     });
   const files = [
-    ...(await collect(sources.server, 'server')),
-    ...(await collect(sources.model, 'model')),
+    ...(sources.server ? await collect(sources.server, 'server', sources.signal) : []),
+    ...(await collect(sources.model, 'model', sources.signal)),
   ];
   files.sort((a, b) => (a.path < b.path ? -1 : 1));
   const manifest: Manifest = {

@@ -1,48 +1,41 @@
 import * as core from '@actions/core';
+import { hostname } from 'node:os';
+import { describePins } from '../../../pipeline/deploy/host-key.js';
+import { runDeploy } from '../../../pipeline/deploy/run-deploy.js';
 import { runAction } from '../../shared/src/run.js';
-import { planOnlyDeployer, sshDeployer } from './deployer.js';
-import { readModelMetadata } from './model.js';
-import { readSettings } from './settings.js';
 import { writeSummary } from '../../shared/src/summary.js';
+import { readInputs } from './settings.js';
 
 await runAction(async () => {
-  const settings = readSettings();
-  const { model_version: release } = await readModelMetadata(settings.modelDir);
-  const target = `${settings.user}@${settings.host}:${settings.port}`;
-  core.info(
-    `release ${release} to ${target}, host key ${settings.hostKey.type} ${settings.hostKey.fingerprint}`,
-  );
-  const deployer = settings.dryRun ? planOnlyDeployer : sshDeployer;
+  const inputs = readInputs();
   // A cancelled run gets SIGINT, then SIGTERM: either one rolls back and unlocks.
   const cancel = new AbortController();
   for (const name of ['SIGINT', 'SIGTERM'] as const) process.once(name, () => cancel.abort(name));
-  const result = await deployer.deployRelease({
-    host: settings.host,
-    port: settings.port,
-    user: settings.user,
-    privateKey: settings.privateKey,
-    hostKey: settings.hostKey,
-    modelDir: settings.modelDir,
-    serverDir: settings.serverDir,
-    release,
-    base: settings.base,
-    serviceCommand: settings.serviceCommand,
-    readyPort: settings.readyPort,
-    readyTimeoutSeconds: settings.readyTimeoutSeconds,
-    keep: settings.keep,
-    log: (line) => core.info(line),
+  let target = '';
+  let hostKey = '';
+  const outcome = await runDeploy({
+    ...inputs,
+    by: `github-actions@${hostname()}`,
+    pid: process.pid,
+    events: {
+      planned: ({ settings, pins, release }) => {
+        const { user, host, port } = settings.targets[0]!;
+        target = `${user}@${host}:${port}`;
+        hostKey = describePins(pins);
+        core.info(`release ${release.version} to ${target}, host key ${hostKey}`);
+      },
+      step: (host, text) => core.info(`${host}: ${text}`),
+    },
     signal: cancel.signal,
   });
-  const verb = result.deployed ? 'deployed' : 'planned (dry run, nothing changed)';
+  const release = outcome.plan.release.version;
+  const verb = outcome.deployed ? 'deployed' : 'planned (dry run, nothing changed)';
   await writeSummary((s) =>
     s
       .addHeading('Deploy', 3)
-      .addRaw(
-        `Release \`${result.release}\` ${verb} on \`${target}\` (host key \`${settings.hostKey.fingerprint}\`).`,
-        true,
-      ),
+      .addRaw(`Release \`${release}\` ${verb} on \`${target}\` (host key \`${hostKey}\`).`, true),
   );
-  core.setOutput('release', result.release);
-  core.setOutput('deployed', result.deployed);
-  core.setOutput('url', result.url ?? '');
+  core.setOutput('release', release);
+  core.setOutput('deployed', outcome.deployed);
+  core.setOutput('url', '');
 });

@@ -1,31 +1,33 @@
-import { isIP } from 'node:net';
-import { remotePath } from '../../../pipeline/deploy/settings.js';
+/**
+ * deploy-vm's inputs as one request for the library's deploy entry point
+ * (pipeline/deploy/run-deploy.ts), which checks them by the same rules as
+ * `mlops deploy`: the settings by their one schema, the host key by the one pin
+ * parser. Only what is particular to inputs is done here: turning text into
+ * numbers and flags, masking the private key, naming inputs in messages.
+ */
+import type { DeployRunRequest } from '../../../pipeline/deploy/run-deploy.js';
+import type { SettingName } from '../../../pipeline/deploy/settings.js';
 import { PipelineError } from '../../../pipeline/errors.js';
 import { flag, integer, required, secret, text } from '../../shared/src/inputs.js';
-import { parseHostKey, type HostKey } from './host-key.js';
 
-export interface DeploySettings {
-  host: string;
-  port: number;
-  user: string;
-  privateKey: string;
-  hostKey: HostKey;
-  modelDir: string;
-  /** The server part of the release (a folder staged by deploy/stage-server.sh). */
-  serverDir: string | undefined;
-  base: string;
-  serviceCommand: string | undefined;
-  readyPort: number;
-  readyTimeoutSeconds: number;
-  keep: number;
-  dryRun: boolean;
-}
+export type DeployInputs = Omit<DeployRunRequest, 'by' | 'pid' | 'events' | 'signal'>;
 
-const HOSTNAME =
-  /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
-const USER = /^[a-z_][a-z0-9_-]{0,31}$/;
+/** The input each setting comes from, for messages. */
+const INPUTS: Record<string, string> = {
+  'targets.0.host': 'host',
+  'targets.0.port': 'port',
+  'targets.0.user': 'user',
+  base: 'base',
+  service_command: 'service-command',
+  'readiness.port': 'ready-port',
+  'readiness.timeout_ms': 'ready-timeout',
+  keep: 'keep',
+  server: 'server',
+};
 
-export function readSettings(): DeploySettings {
+const inputName: SettingName = (path) => `input "${INPUTS[path.join('.')] ?? path.join('.')}"`;
+
+export function readInputs(): DeployInputs {
   // Masked first: every later message may quote inputs, never this one.
   const privateKey = secret('ssh-private-key', { required: true });
   if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey))
@@ -33,33 +35,32 @@ export function readSettings(): DeploySettings {
       'usage',
       'input "ssh-private-key": expected a private key (-----BEGIN OPENSSH PRIVATE KEY----- …)',
     );
-  const host = required('host').trim();
-  if (!isIP(host) && !HOSTNAME.test(host))
-    throw new PipelineError('usage', `input "host": "${host}" is not a host name or IP address`);
-  const user = text('user', 'deploy').trim();
-  if (!USER.test(user))
-    throw new PipelineError('usage', `input "user": "${user}" is not a valid user name`);
-  // Checked here, not first by the deploy, so a dry run catches it too.
-  const base = text('base', '/srv/mlops').trim();
-  const checked = remotePath.safeParse(base);
-  if (!checked.success)
-    throw new PipelineError(
-      'usage',
-      `input "base": "${base}": ${checked.error.issues[0]!.message}`,
-    );
+  const serviceCommand = text('service-command', '');
   return {
-    host,
-    port: integer('port', 22, { min: 1, max: 65_535 })!,
-    user,
-    privateKey,
-    hostKey: parseHostKey(required('host-key')),
-    modelDir: text('model', 'artifacts/model'),
-    serverDir: text('server', '') || undefined,
-    base,
-    serviceCommand: text('service-command', '') || undefined,
-    readyPort: integer('ready-port', 8080, { min: 1, max: 65_535 })!,
-    readyTimeoutSeconds: integer('ready-timeout', 60, { min: 1, max: 3_600 })!,
-    keep: integer('keep', 5, { min: 2, max: 100 })!,
+    settings: {
+      targets: [
+        {
+          host: required('host').trim(),
+          port: integer('port', 22, { min: 1, max: 65_535 })!,
+          user: text('user', 'deploy').trim(),
+        },
+      ],
+      base: text('base', '/srv/mlops').trim(),
+      ...(serviceCommand ? { service_command: serviceCommand } : {}),
+      readiness: {
+        port: integer('ready-port', 8080, { min: 1, max: 65_535 })!,
+        timeout_ms: integer('ready-timeout', 60, { min: 1, max: 3_600 })! * 1000,
+      },
+      keep: integer('keep', 5, { min: 2, max: 100 })!,
+    },
+    settingName: inputName,
+    // One host: its key is pinned for it whatever host a pasted ssh-keyscan line names.
+    hostKeys: [{ text: required('host-key'), source: 'input "host-key"' }],
+    hostKeysForEveryHost: true,
+    hostKeyHint: "Give the VM's public host key: ssh-keyscan -t ed25519 HOST",
+    credentials: { privateKey },
+    model: text('model', 'artifacts/model'),
+    server: text('server', '') || undefined,
     dryRun: flag('dry-run', false),
   };
 }

@@ -1,18 +1,23 @@
 /**
  * `mlops deploy`: put the model (and the server that serves it) live on VMs
- * over SSH. Secrets come from files or environment variables, read here only.
- * SIGINT and SIGTERM stop the deploy through an AbortSignal: the library rolls
- * the host back and releases its lock, then this exits 130 or 143; a second
- * signal exits at once.
+ * over SSH, through the library's one deploy entry point (runDeploy), which the
+ * deploy-vm action calls too. Secrets come from files or environment variables,
+ * read here only. SIGINT and SIGTERM stop the deploy through an AbortSignal: the
+ * library rolls the host back and releases its lock, then this exits 130 or 143;
+ * a second signal exits at once.
  */
 import { Option, type Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { constants, hostname, userInfo } from 'node:os';
 import { resolve } from 'node:path';
-import { deploy } from '../../deploy/deploy.js';
-import { parseHostKeyPins } from '../../deploy/host-key.js';
-import { buildRelease } from '../../deploy/release.js';
-import { DeploySettingsSchema, parseTargetSpec } from '../../deploy/settings.js';
+import type { HostKeyPinText } from '../../deploy/host-key.js';
+import { runDeploy } from '../../deploy/run-deploy.js';
+import {
+  describeTarget,
+  parseTargetSpec,
+  type DeploySettingsInput,
+  type SettingName,
+} from '../../deploy/settings.js';
 import { PipelineError } from '../../errors.js';
 import { say } from '../common.js';
 
@@ -35,6 +40,7 @@ interface DeployOptions {
   keep: string;
   lockStale: string;
   commandTimeout: string;
+  dryRun?: boolean;
   quiet?: boolean;
 }
 
@@ -60,19 +66,18 @@ async function privateKey(opts: DeployOptions): Promise<string> {
   });
 }
 
-async function hostKeyPins(opts: DeployOptions): Promise<string[]> {
-  const pins = [...opts.hostKey];
-  if (opts.knownHosts) pins.push(await readSecretFile(opts.knownHosts, 'known_hosts file'));
+async function hostKeyPins(opts: DeployOptions): Promise<HostKeyPinText[]> {
+  const pins: HostKeyPinText[] = opts.hostKey.map((text, index) => ({
+    text,
+    source: `--host-key ${index + 1}`,
+  }));
+  if (opts.knownHosts)
+    pins.push({
+      text: await readSecretFile(opts.knownHosts, 'known_hosts file'),
+      source: opts.knownHosts,
+    });
   const fromEnv = process.env[opts.hostKeyEnv];
-  if (!pins.length && fromEnv?.trim()) pins.push(fromEnv);
-  if (!pins.length)
-    throw new PipelineError(
-      'usage',
-      'no host key pinned: the VM could not be told from an impostor',
-      {
-        hint: `Give --host-key (a SHA256 fingerprint from \`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub\` on the VM, or a known_hosts line), --known-hosts FILE, or set ${opts.hostKeyEnv}.`,
-      },
-    );
+  if (!pins.length && fromEnv?.trim()) pins.push({ text: fromEnv, source: opts.hostKeyEnv });
   return pins;
 }
 
@@ -83,8 +88,29 @@ function positive(value: string, flag: string): number {
   return n;
 }
 
-function settingsFrom(opts: DeployOptions) {
-  const parsed = DeploySettingsSchema.safeParse({
+/** The flag each setting comes from, for messages. */
+const FLAGS: Record<string, string> = {
+  base: '--base',
+  service_command: '--service-command',
+  'readiness.port': '--ready-port',
+  'readiness.path': '--ready-path',
+  'readiness.url': '--ready-url',
+  'readiness.timeout_ms': '--ready-timeout',
+  keep: '--keep',
+  lock_stale_ms: '--lock-stale',
+  command_timeout_ms: '--command-timeout',
+  server: '--server',
+};
+
+function flagNamer(opts: DeployOptions): SettingName {
+  return (path) =>
+    path[0] === 'targets'
+      ? `--host ${opts.host[Number(path[1])]}`
+      : (FLAGS[path.join('.')] ?? `deploy setting ${path.join('.')}`);
+}
+
+function settingsFrom(opts: DeployOptions): DeploySettingsInput {
+  return {
     targets: opts.host.map(parseTargetSpec),
     base: opts.base,
     service_command: opts.serviceCommand,
@@ -97,12 +123,7 @@ function settingsFrom(opts: DeployOptions) {
     keep: positive(opts.keep, '--keep'),
     lock_stale_ms: Math.round(positive(opts.lockStale, '--lock-stale') * 60_000),
     command_timeout_ms: Math.round(positive(opts.commandTimeout, '--command-timeout') * 1000),
-  });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new PipelineError('usage', `deploy setting ${issue.path.join('.')}: ${issue.message}`);
-  }
-  return parsed.data;
+  };
 }
 
 /**
@@ -202,37 +223,54 @@ export function registerDeployCommand(program: Command): void {
       'deadline of every other command run on the VM (lock, switch, link, prune)',
       '120',
     )
+    .option(
+      '--dry-run',
+      'check the settings, the host key pins, the private key and both folders (the model whole), then stop before connecting',
+    )
     .option('-q, --quiet', 'print only the result')
     .action(async (opts: DeployOptions) => {
       const settings = settingsFrom(opts);
-      const pins = parseHostKeyPins(await hostKeyPins(opts));
+      const hostKeys = await hostKeyPins(opts);
       const credentials = {
         privateKey: await privateKey(opts),
         passphrase: process.env.MLOPS_SSH_KEY_PASSPHRASE || undefined,
       };
-      const release = await buildRelease({
+      const interrupt = onSignals(['SIGINT', 'SIGTERM']);
+      const outcome = await runDeploy({
+        settings,
+        settingName: flagNamer(opts),
+        hostKeys,
+        hostKeyHint: `Give --host-key (a SHA256 fingerprint from \`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub\` on the VM, or a known_hosts line), --known-hosts FILE, or set ${opts.hostKeyEnv}.`,
+        credentials,
         server: resolve(opts.server),
         model: resolve(opts.model),
-        version: opts.release,
-      });
-      if (!opts.quiet)
-        say(
-          'deploy',
-          `release ${release.version}: ${release.files.length} files, model ${release.modelVersion}`,
-        );
-      const interrupt = onSignals(['SIGINT', 'SIGTERM']);
-      const result = await deploy({
-        settings,
-        release,
-        credentials,
-        pins,
+        release: opts.release,
+        dryRun: opts.dryRun,
         by: `${userInfo().username}@${hostname()}`,
         pid: process.pid,
-        events: opts.quiet ? {} : { step: (host, text) => say('deploy', `${host}: ${text}`) },
+        events: opts.quiet
+          ? {}
+          : {
+              planned: ({ release }) =>
+                say(
+                  'deploy',
+                  `release ${release.version}: ${release.files.length} files, model ${release.modelVersion}`,
+                ),
+              step: (host, text) => say('deploy', `${host}: ${text}`),
+            },
         signal: interrupt.signal,
       })
         .catch((error: unknown) => interrupt.exitIfReceived(error))
         .finally(() => interrupt.dispose());
+      if (!outcome.deployed) {
+        const hosts = outcome.plan.settings.targets.map(describeTarget).join(', ');
+        say(
+          'deploy',
+          `dry run: release ${outcome.plan.release.version} checked for ${hosts}; nothing was contacted`,
+        );
+        return;
+      }
+      const { result } = outcome;
       say(
         'deploy',
         `release ${result.release} is live on ${result.hosts.map((h) => h.host).join(', ')}`,

@@ -1,5 +1,5 @@
 /** Real model bundles trained by the pipeline on the project's penguins data, for releases. */
-import { copyFile, cp, mkdir, readFile, symlink, truncate } from 'node:fs/promises';
+import { copyFile, cp, mkdir, readFile, symlink, truncate, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { openRun } from '../../../pipeline/run/context.js';
 import { trainStage } from '../../../pipeline/run/stages.js';
@@ -25,11 +25,23 @@ export async function trainModels(dir: string, variants: string[][]): Promise<st
 }
 
 /** A copy of a model whose weights file lost its second half, as a broken upload would. */
-export async function corruptCopy(model: string, dest: string): Promise<string> {
+export async function truncatedCopy(model: string, dest: string): Promise<string> {
   await cp(model, dest, { recursive: true });
   const weights = join(dest, 'weights.bin');
   const size = (await readFile(weights)).length;
   await truncate(weights, Math.floor(size / 2));
+  return dest;
+}
+
+/**
+ * A copy of a model whose every weight is NaN: its folder is whole, so it is
+ * released, but the server refuses to load it (and keeps the old model serving).
+ */
+export async function corruptCopy(model: string, dest: string): Promise<string> {
+  await cp(model, dest, { recursive: true });
+  const weights = join(dest, 'weights.bin');
+  const size = (await readFile(weights)).length;
+  await writeFile(weights, new Uint8Array(new Float32Array(size / 4).fill(NaN).buffer));
   return dest;
 }
 
