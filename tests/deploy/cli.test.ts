@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PENGUIN } from '../serve/fixtures.js';
-import { trainModels } from './helpers/models.js';
+import { trainModels, truncatedCopy } from './helpers/models.js';
 import { startSshd, strayHostKey, type Sshd } from './helpers/sshd.js';
 import {
   createVm,
@@ -114,6 +114,63 @@ describe('mlops deploy', () => {
     );
     expect(stderr).toContain('hint: ');
     expect(await readdir(vm.base)).toEqual([]);
+  });
+
+  it('checks everything in a dry run and contacts nothing; a user name with a dot is taken', async () => {
+    const vm = await createVm();
+    vms.push(vm);
+    const args = deployArgs(vm).map((a) => a.replace(/^root@/, 'a.b@'));
+    const { code, stderr } = await mlops([...args, '--dry-run'], {
+      MLOPS_SSH_KEY: sshd.privateKey,
+      MLOPS_SSH_HOST_KEY: sshd.knownHostsLine,
+    });
+    expect(stderr).toMatch(
+      new RegExp(
+        `dry run: release \\w+ checked for a\\.b@127\\.0\\.0\\.1:${sshd.port}; nothing was contacted`,
+      ),
+    );
+    expect(code).toBe(0);
+    expect(await readdir(vm.base)).toEqual([]);
+  });
+
+  it('fails a dry run on a model folder cut short and on a host key that does not parse', async () => {
+    const vm = await createVm();
+    vms.push(vm);
+    const env = { MLOPS_SSH_KEY: sshd.privateKey, MLOPS_SSH_HOST_KEY: sshd.fingerprint };
+    const broken = await truncatedCopy(model, join(scratch, 'model-truncated'));
+    const cut = await mlops([...deployArgs(vm), '--model', broken, '--dry-run'], env);
+    expect(cut.code).toBe(2);
+    expect(cut.stderr).toMatch(
+      /^error: .*model-truncated\/weights\.bin holds \d+ bytes, but model\.json's weightsManifest describes \d+$/m,
+    );
+    const badPin = await mlops(
+      [
+        ...deployArgs(vm),
+        '--host-key',
+        `[127.0.0.1]:${sshd.port} ssh-ed25519 AAAAC3NzaC1lZDI1`,
+        '--dry-run',
+      ],
+      env,
+    );
+    expect(badPin.code).toBe(2);
+    expect(badPin.stderr).toContain(
+      'error: --host-key 1 line 1: the ssh-ed25519 key data is not a valid key',
+    );
+    expect(await readdir(vm.base)).toEqual([]);
+  });
+
+  it('refuses a host that is not a host name, with the words deploy-vm uses', async () => {
+    const vm = await createVm();
+    vms.push(vm);
+    const args = deployArgs(vm).map((a) => a.replace(/^root@127\.0\.0\.1:\d+$/, 'root@vm;reboot'));
+    const { code, stderr } = await mlops(args, {
+      MLOPS_SSH_KEY: sshd.privateKey,
+      MLOPS_SSH_HOST_KEY: sshd.fingerprint,
+    });
+    expect(code).toBe(2);
+    expect(stderr).toContain(
+      'error: --host root@vm;reboot: "vm;reboot" is not a host name or IP address',
+    );
   });
 
   it('will not connect without a pinned host key', async () => {

@@ -184,7 +184,7 @@ export function registerDeployCommand(program: Command): void {
     .option('--key-env <name>', 'environment variable holding the SSH private key', 'MLOPS_SSH_KEY')
     .option(
       '--host-key <pin>',
-      'pinned host key: SHA256:… fingerprint or a known_hosts line (repeatable)',
+      'pinned host key: SHA256:… fingerprint, public key or known_hosts line (repeatable)',
       collect,
       [],
     )
