@@ -1,3 +1,4 @@
+/* global module */
 /**
  * The import directions of README's "Layout", checked by `npm run lint`.
  *
@@ -5,6 +6,9 @@
  * report → package/registry → serve/deploy → run → cli. A module may import from
  * its own layer and the layers before it, never after; the shells (cli,
  * actions) sit on top and nothing in pipeline/ reaches into them.
+ *
+ * Where a step of that flow holds two stages, the list below orders them by
+ * which one uses the other (each change is explained beside it).
  */
 
 // Lowest first. Each entry is a folder (or file) under pipeline/.
@@ -15,13 +19,21 @@ const LAYERS = [
   ['data'],
   ['prepare'],
   ['model'],
+  // Evaluate and predict sit below train, in the flow's one "train/evaluate"
+  // step: they run a model (model/) and score or decode its outputs, and train
+  // scores every trial on the validation split with evaluate's metrics.
+  // Evaluate running after train is the order of the stages, not of the imports.
+  ['evaluate', 'predict'],
   ['search'],
   ['train'],
-  ['evaluate', 'predict'],
   ['gate'],
   ['package'],
+  // Bench (not on the flow's line) measures a saved model and returns a typed
+  // result, bench.json, which report renders as it renders evaluate's metrics:
+  // so bench sits below report, as evaluate does.
+  ['bench'],
   ['report'],
-  ['bench', 'registry'],
+  ['registry'],
   ['serve', 'deploy'],
   ['run'],
   ['cli'],

@@ -1,6 +1,6 @@
 /** reports/bench.json: what one benchmark run measured, and the baseline of the next. */
 import { z } from 'zod';
-import { BaselineSchema, type Baseline } from '../report/metrics-file.js';
+import { BaselineSchema, type Baseline } from '../gate/baseline.js';
 import { readJsonWith } from '../util/json-file.js';
 import { BenchGateResultSchema } from './gate.js';
 import { LatencySchema } from './stats.js';

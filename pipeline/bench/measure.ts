@@ -5,12 +5,12 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { BenchMetric } from '../config/bench-metrics.js';
 import type { BenchConfig } from '../config/schema.js';
 import type { ModelBundle } from '../model/load.js';
 import type { BenchFile } from './bench-file.js';
 import { measureHttp, type HttpTarget, type HttpTiming } from './http.js';
 import { measureInProcess, type Timed } from './inference.js';
-import type { BenchMetric } from './metrics.js';
 import { sampleRows } from './rows.js';
 
 export interface MeasureInput {

@@ -6,9 +6,8 @@
 import { join } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import type { ModelBundle } from '../model/load.js';
-import type { OutputPaths } from '../run/paths.js';
+import type { OutputPaths } from '../config/paths.js';
 import { writeFileAtomic } from '../util/files.js';
-import type { ReportSection } from '../report/markdown.js';
 import {
   readBenchBaseline,
   readBenchFile,
@@ -18,7 +17,6 @@ import {
 import { checkBenchGates } from './gate.js';
 import type { HttpTarget } from './http.js';
 import { measureBench } from './measure.js';
-import { benchSection } from './section.js';
 
 export const benchPath = (paths: Pick<OutputPaths, 'reports'>) => join(paths.reports, 'bench.json');
 
@@ -68,23 +66,29 @@ export async function benchStage(input: BenchStageInput): Promise<BenchFile> {
   return gated;
 }
 
+export interface MeasuredBench {
+  bench: BenchFile;
+  baseline?: BenchBaseline;
+}
+
 /**
- * The report's benchmark section, when reports/bench.json measured this very
- * model (a benchmark of an older model would describe something else).
+ * What reports/bench.json measured, with its baseline, for the report: only
+ * when it measured this very model (a benchmark of an older model would
+ * describe something else); undefined otherwise or when there is none.
  */
-export async function benchReportSections(
+export async function benchOfModel(
   paths: Pick<OutputPaths, 'reports'>,
   modelVersion: string,
-): Promise<ReportSection[]> {
+): Promise<MeasuredBench | undefined> {
   let bench: BenchFile;
   try {
     bench = await readBenchFile(benchPath(paths));
   } catch {
-    return [];
+    return undefined;
   }
-  if (bench.model_version !== modelVersion) return [];
+  if (bench.model_version !== modelVersion) return undefined;
   const baseline = bench.baseline
     ? await readBenchBaseline(bench.baseline.path).catch(() => undefined)
     : undefined;
-  return [benchSection(bench, baseline)];
+  return { bench, baseline };
 }

@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { relative } from 'node:path';
 import { fmt } from '../report/markdown.js';
 import type { MetricsFile } from '../report/metrics-file.js';
-import { BACKENDS, type BackendName } from '../train/backend.js';
+import { BACKENDS, type BackendName } from '../train/backend-names.js';
 
 export interface CommonOptions {
   config: string;

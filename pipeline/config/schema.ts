@@ -4,7 +4,7 @@
  * Messages are written as what was expected; the loader adds what was found.
  */
 import { z } from 'zod';
-import { BENCH_METRICS, isBenchMetric } from '../bench/metrics.js';
+import { BENCH_METRICS, isBenchMetric } from './bench-metrics.js';
 import {
   formatCount,
   MAX_PARAMETERS,

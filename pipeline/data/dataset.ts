@@ -3,12 +3,11 @@
  * against the pointer's md5, loaded into typed columns and held to the contract.
  */
 import { stat } from 'node:fs/promises';
-import { basename, dirname, relative, resolve } from 'node:path';
-import { closest, distance } from 'fastest-levenshtein';
-import { formatKeyPath } from '../config/keypath.js';
+import { dirname, relative, resolve } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import { PipelineError } from '../errors.js';
 import { md5File } from '../util/hash.js';
+import { checkClassGates } from './class-gates.js';
 import { enforceContract, type ContractReport } from './contract.js';
 import { readPointer, type Pointer } from './dvc/pointer.js';
 import { openWorkspace } from './dvc/workspace.js';
@@ -140,27 +139,4 @@ export async function readDataset(
     contract: report,
     classes,
   };
-}
-
-/**
- * A per-class gate (`recall.<class>`) can only be checked once the classes are known.
- * A misspelt class is the config's fault: without this it would fail as a gate
- * (exit 1) after a whole training run.
- */
-export function checkClassGates(loaded: LoadedConfig, classes: readonly string[]): void {
-  for (const name of Object.keys(loaded.config.gates)) {
-    const dot = name.indexOf('.');
-    if (dot < 0) continue;
-    const cls = name.slice(dot + 1);
-    if (classes.includes(cls)) continue;
-    const near = closest(cls, [...classes]);
-    const hint =
-      distance(cls, near) <= Math.max(2, near.length / 3) ? ` (did you mean "${near}"?)` : '';
-    const path = ['gates', name];
-    throw new PipelineError(
-      'config',
-      `${basename(loaded.path)}: ${formatKeyPath(path)}: the target "${loaded.config.data.target}" has no class "${cls}"${hint}; its classes are ${classes.join(', ')}`,
-      { location: { file: loaded.path, line: loaded.lineOf(path) } },
-    );
-  }
 }

@@ -12,7 +12,11 @@ import { barChart, downsample, lineChart } from './mermaid.js';
 export const REPORT_MARKER = '<!-- mlops-report -->';
 
 export interface ReportSection {
+  /** Names the section: its markers, so a later run replaces it, come from this. */
   title: string;
+  /** The heading shown, when it says more than the title (a verdict, a revision). */
+  heading?: string;
+  /** The body, without a heading: the report gives every section exactly one. */
   markdown: string;
 }
 
@@ -31,9 +35,14 @@ function sectionMarkers(title: string): [start: string, end: string] {
   return [`<!-- mlops-section ${id} -->`, `<!-- /mlops-section ${id} -->`];
 }
 
+/** A section under its one heading, as the report shows it. */
+export function renderSection(section: ReportSection): string {
+  return `### ${section.heading ?? section.title}\n\n${section.markdown}`;
+}
+
 function sectionBlock(section: ReportSection): string {
   const [start, end] = sectionMarkers(section.title);
-  return `${start}\n### ${section.title}\n\n${section.markdown}\n${end}`;
+  return `${start}\n${renderSection(section)}\n${end}`;
 }
 
 /**

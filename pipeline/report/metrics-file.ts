@@ -1,7 +1,7 @@
 /**
  * reports/metrics.json: the machine-readable result of a run, and the baseline
- * of the next. The only home of a model's test metrics: the model bundle keeps
- * the bytes training wrote.
+ * of the next (gate/baseline.ts reads it as one). The only home of a model's
+ * test metrics: the model bundle keeps the bytes training wrote.
  */
 import { z } from 'zod';
 import { GateResultSchema } from '../gate/gate.js';
@@ -27,31 +27,11 @@ export const MetricsFileSchema = z.object({
 
 export type MetricsFile = z.infer<typeof MetricsFileSchema>;
 
-/**
- * A baseline is any metrics.json (or a registry version record, which copies its
- * test metrics): what matters is `metrics`.
- */
-export const BaselineSchema = z.looseObject({
-  model_version: z.string().optional(),
-  metrics: z.record(z.string(), z.number()),
-});
-
-export type Baseline = z.infer<typeof BaselineSchema>;
-
 export function readMetricsFile(path: string): Promise<MetricsFile> {
   return readJsonWith(
     path,
     'metrics file',
     MetricsFileSchema,
     'Write it with `mlops evaluate` (or `mlops run`).',
-  );
-}
-
-export function readBaseline(path: string): Promise<Baseline> {
-  return readJsonWith(
-    path,
-    'baseline',
-    BaselineSchema,
-    'A baseline is the metrics.json of the production model: {"metrics": {"accuracy": 0.97, …}}.',
   );
 }

@@ -8,7 +8,7 @@ import { readDataset, type Dataset, type ReadDatasetOptions } from '../data/data
 import { splitRows, type Split } from '../data/split.js';
 import { column } from '../data/table.js';
 import { modelVersion, trainingCodeHash } from '../package/lineage.js';
-import { outputPaths, type OutputPaths } from './paths.js';
+import { outputPaths, type OutputPaths } from '../config/paths.js';
 
 export interface RunContext {
   loaded: LoadedConfig;

@@ -1,12 +1,16 @@
 /** `mlops run`: every stage of the pull-request pipeline, in one process. */
-import { benchReportSections } from '../bench/stage.js';
+import { benchOfModel } from '../bench/stage.js';
 import type { BackendName } from '../train/backend.js';
 import type { MetricsFile } from '../report/metrics-file.js';
-import { dataChangesAgainst } from '../data/diff/report.js';
+import { dataChangesAgainst } from '../data/diff/against.js';
 import type { RemoteAccess } from '../data/remote/open.js';
+import { readBaselineFile } from '../gate/baseline.js';
 import { openRun, type RunContext } from './context.js';
+import { evaluateStage } from './evaluate-stage.js';
 import type { RunEvents } from './events.js';
-import { evaluateStage, gateStage, readBaselineFile, reportStage, trainStage } from './stages.js';
+import { gateStage } from './gate-stage.js';
+import { reportStage } from './report-stage.js';
+import { trainStage } from './train-stage.js';
 
 export interface RunOptions {
   config: string;
@@ -40,9 +44,9 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
   const context = await openRun(options.config, options.overrides, {
     remoteAccess: options.remoteAccess,
   });
-  const sections = options.compareDataWith
-    ? [await dataChangesAgainst(context.loaded, options.compareDataWith, options.remoteAccess)]
-    : [];
+  const dataChanges = options.compareDataWith
+    ? await dataChangesAgainst(context.loaded, options.compareDataWith, options.remoteAccess)
+    : undefined;
   signal?.throwIfAborted();
   events?.stage?.(
     'data',
@@ -59,9 +63,12 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
     const evaluated = await evaluateStage(context, bundle);
     signal?.throwIfAborted();
     const result = await gateStage(context, evaluated, baseline);
-    sections.push(...(await benchReportSections(context.paths, result.model_version)));
+    const bench = await benchOfModel(context.paths, result.model_version);
     signal?.throwIfAborted();
-    const report = await reportStage(context, result, bundle.metadata, baseline?.data, sections);
+    const report = await reportStage(context, result, bundle.metadata, baseline?.data, {
+      dataChanges,
+      bench,
+    });
     return { context, result, reused, report };
   } finally {
     bundle.network.dispose();

@@ -3,14 +3,15 @@ import { join } from 'node:path';
 import { addToReport } from '../../actions/benchmark/src/section.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BenchFileSchema, readBenchFile } from '../../pipeline/bench/bench-file.js';
-import { BENCH_METRICS } from '../../pipeline/bench/metrics.js';
-import { benchPath, benchReportSections, benchStage } from '../../pipeline/bench/stage.js';
+import { BENCH_METRICS } from '../../pipeline/config/bench-metrics.js';
+import { benchOfModel, benchPath, benchStage } from '../../pipeline/bench/stage.js';
 import { loadConfig } from '../../pipeline/config/load.js';
 import { readMetadata } from '../../pipeline/model/files.js';
 import { loadBundle, type ModelBundle } from '../../pipeline/model/load.js';
+import { findingSections } from '../../pipeline/report/findings.js';
 import { renderReport } from '../../pipeline/report/markdown.js';
 import { readMetricsFile } from '../../pipeline/report/metrics-file.js';
-import { outputPaths } from '../../pipeline/run/paths.js';
+import { outputPaths } from '../../pipeline/config/paths.js';
 import { initBackend } from '../../pipeline/train/backend.js';
 import { trainedPipeline, type TrainedPipeline } from './fixture.js';
 
@@ -77,18 +78,22 @@ describe('bench stage', () => {
   it('adds a Benchmark section to the report only for the model it measured', async () => {
     await run();
     const paths = outputPaths(pipeline.dir);
-    const [section] = await benchReportSections(paths, bundle.metadata.model_version);
+    const bench = await benchOfModel(paths, bundle.metadata.model_version);
+    const [section] = findingSections({ bench });
     expect(section?.title).toBe('Benchmark');
     expect(section?.markdown).toContain('In process, 1 row');
     expect(section?.markdown).toContain('In process, batch of 16');
-    expect(await benchReportSections(paths, 'another-version')).toEqual([]);
+    const other = await benchOfModel(paths, 'another-version');
+    expect(findingSections({ bench: other })).toEqual([]);
     expect(benchPath(paths)).toBe(join(pipeline.dir, 'reports', 'bench.json'));
   });
 
   it('places the Benchmark section of the benchmark job where the report places sections', async () => {
     await run();
     const paths = outputPaths(pipeline.dir);
-    const [bench] = await benchReportSections(paths, bundle.metadata.model_version);
+    const [bench] = findingSections({
+      bench: await benchOfModel(paths, bundle.metadata.model_version),
+    });
     const input = {
       result: await readMetricsFile(paths.metrics),
       metadata: await readMetadata(paths.model),

@@ -132,5 +132,7 @@ describe('data diff against a git revision', () => {
     const report = await readFile(join(dir, 'reports', 'report.md'), 'utf8');
     expect(report).toContain('Data changes against `HEAD`');
     expect(report).toContain('| added | 30 |');
+    // One heading for the section: the report gives it the section's own, not a second.
+    expect(report.match(/^#+ .*Data changes.*$/gm)).toEqual(['### ⚠️ Data changes against `HEAD`']);
   });
 });

@@ -7,7 +7,8 @@ import { BUNDLE_FILES } from '../../pipeline/model/files.js';
 import { loadBundle, type ModelBundle } from '../../pipeline/model/load.js';
 import { predictRows } from '../../pipeline/predict/predict.js';
 import { openRun, TFJS_VERSION, type RunContext } from '../../pipeline/run/context.js';
-import { loadCurrentBundle, trainStage } from '../../pipeline/run/stages.js';
+import { loadCurrentBundle } from '../../pipeline/run/current-bundle.js';
+import { trainStage } from '../../pipeline/run/train-stage.js';
 import { penguinRows, penguinsProject, type TempProject } from '../helpers/project.js';
 
 let project: TempProject;

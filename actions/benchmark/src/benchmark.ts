@@ -6,11 +6,11 @@
 import * as core from '@actions/core';
 import { resolve } from 'node:path';
 import { readBenchBaseline } from '../../../pipeline/bench/bench-file.js';
-import { benchSection } from '../../../pipeline/bench/section.js';
 import { benchPath, benchStage } from '../../../pipeline/bench/stage.js';
 import type { BenchFile } from '../../../pipeline/bench/bench-file.js';
 import { openRun } from '../../../pipeline/run/context.js';
-import { loadCurrentBundle } from '../../../pipeline/run/stages.js';
+import { benchSection } from '../../../pipeline/report/sections/benchmark.js';
+import { loadCurrentBundle } from '../../../pipeline/run/current-bundle.js';
 import { initBackend } from '../../../pipeline/train/backend.js';
 import { writeSummary } from '../../shared/src/summary.js';
 import { addToReport } from './section.js';

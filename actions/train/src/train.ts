@@ -6,7 +6,8 @@
 import * as core from '@actions/core';
 import { fmt } from '../../../pipeline/report/markdown.js';
 import { openRun } from '../../../pipeline/run/context.js';
-import { evaluateStage, trainStage } from '../../../pipeline/run/stages.js';
+import { evaluateStage } from '../../../pipeline/run/evaluate-stage.js';
+import { trainStage } from '../../../pipeline/run/train-stage.js';
 import {
   cacheAvailable,
   lockfileHash,

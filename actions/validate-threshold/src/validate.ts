@@ -4,16 +4,13 @@
  */
 import * as core from '@actions/core';
 import { loadConfig } from '../../../pipeline/config/load.js';
+import { outputPaths } from '../../../pipeline/config/paths.js';
+import { readBaselineFile } from '../../../pipeline/gate/baseline.js';
+import { readMetadata } from '../../../pipeline/model/files.js';
 import { fmt } from '../../../pipeline/report/markdown.js';
-import type { MetricsFile } from '../../../pipeline/report/metrics-file.js';
-import { outputPaths } from '../../../pipeline/run/paths.js';
-import {
-  gateStage,
-  readBaselineFile,
-  readMetadata,
-  readMetricsFile,
-  reportStage,
-} from '../../../pipeline/run/stages.js';
+import { readMetricsFile, type MetricsFile } from '../../../pipeline/report/metrics-file.js';
+import { gateStage } from '../../../pipeline/run/gate-stage.js';
+import { reportStage } from '../../../pipeline/run/report-stage.js';
 import { workspacePath } from '../../shared/src/run.js';
 import { restoreBaseline, saveBaseline } from './baseline.js';
 import type { ValidateSettings } from './settings.js';

@@ -2,13 +2,13 @@
 import { Option, type Command } from 'commander';
 import { resolve } from 'node:path';
 import { readBenchBaseline } from '../../bench/bench-file.js';
-import { benchSection, fmtMeasure } from '../../bench/section.js';
 import { benchPath, benchStage } from '../../bench/stage.js';
 import { loadConfig } from '../../config/load.js';
 import { PipelineError } from '../../errors.js';
 import { failOnGates } from '../../gate/fail.js';
 import { loadBundle } from '../../model/load.js';
-import { outputPaths } from '../../run/paths.js';
+import { benchSection, fmtMeasure } from '../../report/sections/benchmark.js';
+import { outputPaths } from '../../config/paths.js';
 import { initBackend } from '../../train/backend.js';
 import { say, show, withCommon, type CommonOptions } from '../common.js';
 import { interruptible } from '../interrupt.js';

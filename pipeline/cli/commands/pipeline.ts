@@ -1,23 +1,21 @@
 /** `mlops run` and its stages alone: train, evaluate, gate, report. */
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { benchReportSections } from '../../bench/stage.js';
+import { benchOfModel } from '../../bench/stage.js';
 import { loadConfig } from '../../config/load.js';
+import { outputPaths } from '../../config/paths.js';
+import { readBaselineFile } from '../../gate/baseline.js';
 import { failOnGates } from '../../gate/fail.js';
+import { readMetadata } from '../../model/files.js';
 import { fmt } from '../../report/markdown.js';
+import { readMetricsFile } from '../../report/metrics-file.js';
 import { openRun } from '../../run/context.js';
-import { outputPaths } from '../../run/paths.js';
+import { loadCurrentBundle } from '../../run/current-bundle.js';
+import { evaluateStage } from '../../run/evaluate-stage.js';
+import { gateStage } from '../../run/gate-stage.js';
+import { reportStage } from '../../run/report-stage.js';
 import { runPipeline } from '../../run/run.js';
-import {
-  evaluateStage,
-  gateStage,
-  loadCurrentBundle,
-  readBaselineFile,
-  readMetadata,
-  readMetricsFile,
-  reportStage,
-  trainStage,
-} from '../../run/stages.js';
+import { trainStage } from '../../run/train-stage.js';
 import { printGates, printMetrics, say, show, withCommon, type CommonOptions } from '../common.js';
 import { interruptible } from '../interrupt.js';
 import { createOutput, isInteractive } from '../progress.js';
@@ -124,8 +122,8 @@ export function registerPipelineCommands(program: Command): void {
       const metadata = await readMetadata(paths.model);
       // Without --baseline: the one the gates were checked against, if any.
       const baseline = await readBaselineFile(opts.baseline ?? result.baseline?.path);
-      const sections = await benchReportSections(paths, result.model_version);
-      await reportStage({ paths }, result, metadata, baseline?.data, sections);
+      const bench = await benchOfModel(paths, result.model_version);
+      await reportStage({ paths }, result, metadata, baseline?.data, { bench });
       say('report', show(paths.report));
     });
 }

@@ -2,7 +2,7 @@
 import { copyFile, cp, mkdir, readFile, symlink, truncate, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { openRun } from '../../../pipeline/run/context.js';
-import { trainStage } from '../../../pipeline/run/stages.js';
+import { trainStage } from '../../../pipeline/run/train-stage.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 

@@ -1,6 +1,8 @@
 /**
  * The benchmark's metric catalogue: the flat names bench.json reports and
- * mlops.yaml's `bench.gates` may bound, and which way is better for each.
+ * mlops.yaml's `bench.gates` may bound, and which way is better for each. Part
+ * of the config's vocabulary, as metrics.ts is: the schema checks gate names
+ * against it, and bench measures under these names.
  */
 const TIMINGS = ['p50_ms', 'p95_ms', 'p99_ms', 'rows_per_s'] as const;
 

@@ -1,25 +1,28 @@
-/** The "Data changes" section of the pull-request report. */
-import type { ReportSection } from '../../report/markdown.js';
-import type { DataChanges } from './compare.js';
+/** The "Data changes" section of the pull-request report, from what data diff found. */
+import type { DataChangesAgainst } from '../../data/diff/against.js';
+import type { DataChanges } from '../../data/diff/compare.js';
+import type { ReportSection } from '../markdown.js';
+
+const TITLE = 'Data changes';
 
 const fmt = (x: number, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
 const pvalue = (p: number) =>
   !Number.isFinite(p) ? '–' : p < 1e-3 ? p.toExponential(1) : p.toFixed(3);
 const esc = (s: string) => s.replaceAll('|', '\\|');
 
-export function unchangedSection(rev: string, md5: string): ReportSection {
-  return {
-    title: 'Data changes',
-    markdown: `### Data changes\n\nThe data is the same as at \`${rev}\` (md5 \`${md5}\`).`,
-  };
+export function dataChangesSection(found: DataChangesAgainst): ReportSection {
+  if (found.same)
+    return {
+      title: TITLE,
+      markdown: `The data is the same as at \`${found.rev}\` (md5 \`${found.md5}\`).`,
+    };
+  return changedSection(found.changes, found.rev);
 }
 
-export function dataChangesSection(changes: DataChanges, rev: string): ReportSection {
+function changedSection(changes: DataChanges, rev: string): ReportSection {
   const { base, current, schema, rows, drift, thresholds } = changes;
   const flagged = drift.filter((d) => d.flagged);
   const lines = [
-    `### ${flagged.length ? '⚠️' : '✅'} Data changes against \`${rev}\``,
-    '',
     `\`${base.md5}\` (${base.rows} rows) → \`${current.md5}\` (${current.rows} rows).`,
     '',
     `| Rows | Count |`,
@@ -57,5 +60,9 @@ export function dataChangesSection(changes: DataChanges, rev: string): ReportSec
     '',
     `Flagged when PSI > ${thresholds.psi} or KS p-value < ${thresholds.ks_pvalue} (data.drift in mlops.yaml).`,
   );
-  return { title: 'Data changes', markdown: lines.join('\n') };
+  return {
+    title: TITLE,
+    heading: `${flagged.length ? '⚠️' : '✅'} ${TITLE} against \`${rev}\``,
+    markdown: lines.join('\n'),
+  };
 }

@@ -1,7 +1,7 @@
 /** The benchmark as a section of reports/report.md: measurements against the baseline, then gates. */
-import { fmt, type ReportSection } from '../report/markdown.js';
-import type { BenchBaseline, BenchFile } from './bench-file.js';
-import { benchHigherIsBetter } from './metrics.js';
+import type { BenchBaseline, BenchFile } from '../../bench/bench-file.js';
+import { benchHigherIsBetter } from '../../config/bench-metrics.js';
+import { fmt, type ReportSection } from '../markdown.js';
 
 const LABELS: Record<string, string> = {
   single: 'In process, 1 row',

@@ -1,23 +1,25 @@
-/** The data-changes section for a run: the pointer now against the pointer at a git revision. */
+/** The data of a run against the data at a git revision: the pointer now against the pointer then. */
 import { relative, resolve } from 'node:path';
 import type { LoadedConfig } from '../../config/load.js';
-import type { ReportSection } from '../../report/markdown.js';
 import { readPointer } from '../dvc/pointer.js';
 import { formatOf } from '../load.js';
 import type { RemoteAccess } from '../remote/open.js';
-import { compareData } from './compare.js';
+import { compareData, type DataChanges } from './compare.js';
 import { objectFile, pointerAtRevision } from './revision.js';
-import { dataChangesSection, unchangedSection } from './section.js';
+
+/** What changed since `rev`: nothing (the same md5), or the rows, schema and drift. */
+export type DataChangesAgainst =
+  { rev: string; same: true; md5: string } | { rev: string; same: false; changes: DataChanges };
 
 export async function dataChangesAgainst(
   { config, dir }: LoadedConfig,
   rev: string,
   access: RemoteAccess = {},
-): Promise<ReportSection> {
+): Promise<DataChangesAgainst> {
   const pointerFile = resolve(dir, config.data.pointer);
   const now = await readPointer(pointerFile);
   const then = await pointerAtRevision(pointerFile, rev);
-  if (now.out.md5 === then.out.md5) return unchangedSection(rev, now.out.md5);
+  if (now.out.md5 === then.out.md5) return { rev, same: true, md5: now.out.md5 };
   const label = relative(dir, pointerFile);
   const baseLabel = `${label}@${rev}`;
   const basePath = await objectFile(then, baseLabel, access);
@@ -37,5 +39,5 @@ export async function dataChangesAgainst(
     config.data,
     config.model.task,
   );
-  return dataChangesSection(changes, rev);
+  return { rev, same: false, changes };
 }
