@@ -4,12 +4,13 @@
  * is refused before anything else happens (exit status 2, bad input).
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, stat, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeRepository } from './helpers/fixture.js';
+import { runMlops } from '../helpers/project.js';
 import { runAction } from './helpers/run-action.js';
 
 const exec = promisify(execFile);
@@ -96,6 +97,51 @@ describe('deploy-vm inputs', () => {
     const run = await deploy({ [input]: value });
     expect(run.code).toBe(2);
     expect(run.annotations[0]?.message).toContain(message);
+  });
+
+  it('takes a user name with a dot, as mlops deploy does', async () => {
+    const run = await deploy({ user: 'a.b' });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toContain(`a.b@10.0.0.5:22, host key ssh-ed25519 ${fingerprint}`);
+  });
+
+  it('refuses a host that is not a host name with the words mlops deploy uses', async () => {
+    const run = await deploy({ host: 'vm;reboot' });
+    expect(run.code).toBe(2);
+    const cli = await runMlops(
+      [
+        'deploy',
+        '--host',
+        'deploy@vm;reboot',
+        '--server',
+        workspace,
+        '--model',
+        join(workspace, 'artifacts/model'),
+        '--key-file',
+        join(keys, 'deploy'),
+        '--host-key',
+        hostKey,
+        '--dry-run',
+      ],
+      { cwd: workspace },
+    );
+    expect(cli.code).toBe(2);
+    const words = '"vm;reboot" is not a host name or IP address';
+    expect(run.annotations[0]?.message).toBe(`input "host": ${words}`);
+    expect(cli.stderr).toContain(`error: --host deploy@vm;reboot: ${words}\n`);
+  });
+
+  it('fails a dry run on a model folder whose weights were cut short', async () => {
+    const copy = join(workspace, 'model-truncated');
+    await cp(join(workspace, 'artifacts/model'), copy, { recursive: true });
+    const weights = join(copy, 'weights.bin');
+    await truncate(weights, (await stat(weights)).size - 4);
+    const run = await deploy({ model: 'model-truncated' });
+    expect(run.code).toBe(2);
+    expect(run.annotations[0]?.message).toMatch(
+      /^model-truncated\/weights\.bin holds \d+ bytes, but model\.json's weightsManifest describes \d+/,
+    );
+    expect(run.summary).not.toContain('planned');
   });
 
   it('without dry-run it needs the server folder, and says so before connecting', async () => {
