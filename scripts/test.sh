@@ -15,10 +15,12 @@ fi
 
 if [ -x scripts/services.sh ]; then scripts/services.sh; fi
 
-echo "test: lint (eslint, prettier, tsc)"
+echo "test: lint (eslint, prettier, tsc, dependency-cruiser, knip)"
 npx eslint .
 npx prettier --check . > /dev/null || { npx prettier --check .; exit 1; }
 npx tsc --noEmit
+npm run --silent lint:layers
+npx knip --no-progress
 
 mkdir -p .mlops
 status=0
