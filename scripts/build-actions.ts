@@ -7,7 +7,7 @@
  * The output depends on nothing but the sources and the lockfile, so a test can
  * rebuild into a temporary folder and compare.
  */
-import { build, type Plugin } from 'esbuild';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -77,14 +77,10 @@ const tfjsBackendsHaveEffects: Plugin = {
   },
 };
 
-/** Bundle one action into `outDir`; returns the files written, relative to it. */
-export async function buildAction(name: string, outDir: string): Promise<string[]> {
-  await rm(outDir, { recursive: true, force: true });
-  await mkdir(outDir, { recursive: true });
-  const result = await build({
+/** How every action is bundled: by the build, and by the checks of what a bundle holds. */
+async function bundleOptions(): Promise<BuildOptions & { metafile: true }> {
+  return {
     absWorkingDir: root,
-    entryPoints: [join(root, 'actions', name, 'src', 'main.ts')],
-    outfile: join(outDir, 'index.js'),
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -100,6 +96,17 @@ export async function buildAction(name: string, outDir: string): Promise<string[
     plugins: [duckdbBinding, tfjsBackendsHaveEffects],
     metafile: true,
     logLevel: 'warning',
+  };
+}
+
+/** Bundle one action into `outDir`; returns the files written, relative to it. */
+export async function buildAction(name: string, outDir: string): Promise<string[]> {
+  await rm(outDir, { recursive: true, force: true });
+  await mkdir(outDir, { recursive: true });
+  const result = await build({
+    ...(await bundleOptions()),
+    entryPoints: [join(root, 'actions', name, 'src', 'main.ts')],
+    outfile: join(outDir, 'index.js'),
   });
   const files = ['index.js', 'package.json'];
   await writeFile(join(outDir, 'package.json'), '{ "type": "module" }\n');
@@ -114,6 +121,30 @@ export async function buildAction(name: string, outDir: string): Promise<string[
     }
   }
   return files;
+}
+
+/**
+ * The files whose code ends up in an action's bundle (repository-relative, as
+ * esbuild names them: `node_modules/@tensorflow/tfjs-core/…`), built in memory
+ * exactly as buildAction builds it. `extra` is source bundled beside the action's
+ * entry, as if its main.ts held it too.
+ */
+export async function bundledInputs(name: string, extra = ''): Promise<string[]> {
+  const result = await build({
+    ...(await bundleOptions()),
+    stdin: {
+      contents: `import './actions/${name}/src/main.ts';\n${extra}`,
+      resolveDir: root,
+      sourcefile: `actions/${name}/src/entry.ts`,
+      loader: 'ts',
+    },
+    outfile: join(root, 'actions', name, 'dist', 'index.js'),
+    write: false,
+  });
+  return Object.values(result.metafile.outputs)
+    .flatMap((output) => Object.entries(output.inputs))
+    .filter(([, input]) => input.bytesInOutput > 0)
+    .map(([path]) => path);
 }
 
 /** DuckDB's native binding, compressed; redone only when the installed one changed. */
