@@ -86,13 +86,6 @@ export function parseKnownHostsLine(raw: string, where: string): KnownHostEntry 
   };
 }
 
-export function parseKnownHosts(text: string, source: string): KnownHostEntry[] {
-  return text
-    .split(/\r?\n/)
-    .map((line, index) => parseKnownHostsLine(line, `${source} line ${index + 1}`))
-    .filter((entry) => entry !== undefined);
-}
-
 /** The same keys, trusted (or revoked) for every host whatever their lines' host patterns say. */
 export function forEveryHost(entries: readonly KnownHostEntry[]): KnownHostEntry[] {
   return entries.map((entry) => ({ ...entry, patterns: EVERY_HOST }));
