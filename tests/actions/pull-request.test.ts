@@ -1,8 +1,9 @@
 /**
  * A pull request as GitHub runs it: pr.yml's jobs run in order on the penguins
  * data with a read-only token, then pr-comment.yml posts the report from the
- * artifact. The comment appears once, is updated by the next push, and names
- * the gate a later push breaks.
+ * artifact. The comment appears once, is updated by the next push, names the
+ * gate a later push breaks, and turns ❌ naming the job and step when a push
+ * fails a benchmark gate or breaks training, report or not.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,7 @@ import { baseRepository, pullRequestEvent, workflowRunEvent, type Head } from '.
 import { makeRepository } from './helpers/fixture.js';
 import { startGitHubServer, type GitHubServer } from './helpers/github-server.js';
 import { runWorkflow, type JobResult } from './helpers/workflow-runner.js';
+import type { Step } from '../../workflows/types.js';
 
 const BOT = 'github-actions[bot]';
 const READ_TOKEN = 'ghs_pr_workflow_read_only';
@@ -86,10 +88,25 @@ describe('a pull request', () => {
     const conclusion = Object.values(prRun).some((j) => j.result === 'failure')
       ? 'failure'
       : 'success';
+    // GitHub lists the run's jobs and steps; a step without a name is "Run <uses or command>".
+    const stepName = (step: Step) => step.name ?? `Run ${step.uses ?? step.run!.split('\n')[0]}`;
+    github.addWorkflowRun({
+      id: Number(runId),
+      name: 'pr',
+      headSha: head.sha,
+      headBranch: head.branch,
+      jobs: Object.entries(prRun).map(([name, job]) => ({
+        name,
+        conclusion: job.result,
+        steps: job.steps.map((s) => ({ name: stepName(s.step), conclusion: s.outcome })),
+      })),
+    });
+    const payload = workflowRunEvent(runId, head, conclusion);
+    Object.assign(payload['workflow_run'] as object, { html_url: runUrl(runId) });
     const commentRun = await runWorkflow(prComment, {
       source: repo,
       eventName: 'workflow_run',
-      payload: workflowRunEvent(runId, head, conclusion),
+      payload,
       token: WRITE_TOKEN,
       runId: String(19000 + runs),
       artifacts,
@@ -99,6 +116,7 @@ describe('a pull request', () => {
     return { prRun, commentRun, order };
   }
 
+  const runUrl = (runId: string) => `https://github.com/${baseRepo}/actions/runs/${runId}`;
   const step = (job: JobResult, uses: string) => job.steps.find((s) => s.step.uses === uses)!;
   const botComments = (n: number) =>
     github.comments(n).filter((c) => c.user.login === BOT && c.body.includes(REPORT_MARKER));
@@ -111,6 +129,7 @@ describe('a pull request', () => {
     repo: baseRepo,
   });
   let commentId = 0;
+  let yaml = '';
   // A whole pr.yml run lints, tests and trains: on a busy CI machine that takes a minute or two.
   const PUSH_TIMEOUT = 300_000;
 
@@ -188,7 +207,7 @@ describe('a pull request', () => {
     { timeout: PUSH_TIMEOUT },
     async () => {
       // This push raises the accuracy bound out of reach.
-      const yaml = await readFile(join(repo, 'mlops.yaml'), 'utf8');
+      yaml = await readFile(join(repo, 'mlops.yaml'), 'utf8');
       await writeFile(
         join(repo, 'mlops.yaml'),
         yaml.replace('accuracy: { min: 0.95', 'accuracy: { min: 1.01'),
@@ -214,7 +233,17 @@ describe('a pull request', () => {
         }),
       );
       // The benchmark still runs and the report still reaches the pull request.
-      expect(third.prRun['benchmark']!.result).toBe('success');
+      expect(
+        third.prRun['benchmark']!.result,
+        JSON.stringify(
+          third.prRun['benchmark']!.steps.map((s) => [
+            s.step.uses,
+            s.outcome,
+            s.action?.stdout,
+            s.action?.stderr,
+          ]),
+        ),
+      ).toBe('success');
       expect(botComments(2)).toHaveLength(1);
       const body = botComments(2)[0]!.body;
       expect(body).toContain('gates failed: `accuracy >= 1.01`');
@@ -229,6 +258,66 @@ describe('a pull request', () => {
       expect(github.violations).toEqual([]);
       // Only pr-comment.yml's token ever wrote.
       expect(github.requests.filter((r) => r.method !== 'GET').length).toBeGreaterThan(0);
+    },
+  );
+
+  it(
+    'a push that fails a benchmark gate turns the comment ❌ at the benchmark step, above its report',
+    { timeout: PUSH_TIMEOUT },
+    async () => {
+      await writeFile(
+        join(repo, 'mlops.yaml'),
+        yaml.replace('model_size_kb: { max: 256', 'model_size_kb: { max: 0.001'),
+      );
+      const fourth = await push(head('d'), 'synchronize', [
+        'train',
+        'validate-threshold',
+        'benchmark',
+      ]);
+      expect(fourth.prRun['validate-threshold']!.result).toBe('success');
+      expect(fourth.prRun['benchmark']!.result).toBe('failure');
+      expect(fourth.commentRun['comment']!.result).toBe('success');
+      expect(botComments(2)).toHaveLength(1);
+      const comment = botComments(2)[0]!;
+      expect(comment.id).toBe(commentId);
+      expect(comment.body).toContain('## ❌ `pr` failed: `benchmark` › `Run ./actions/benchmark`');
+      // What the benchmark job uploaded after its gate failed is still shown, gates and all.
+      expect(comment.body).toMatch(/all \d+ gates passed/);
+      expect(comment.body).toContain('### Benchmark');
+      expect(comment.body).toContain('model_size_kb <= 0.001');
+      expect(comment.body).toContain(`[pr run #36](${runUrl(String(9000 + 4))})`);
+      expect(github.violations).toEqual([]);
+    },
+  );
+
+  it(
+    'a push that breaks training turns the comment ❌ at the train step, and nothing of the last report stays',
+    { timeout: PUSH_TIMEOUT },
+    async () => {
+      // Every bird now weighs more than the data contract allows.
+      await writeFile(join(repo, 'mlops.yaml'), yaml.replace('max: 7000', 'max: 2500'));
+      const fifth = await push(head('e'), 'synchronize', [
+        'train',
+        'validate-threshold',
+        'benchmark',
+      ]);
+      expect(fifth.prRun['train']!.result).toBe('failure');
+      expect(fifth.prRun['validate-threshold']!.result).toBe('skipped');
+      expect(fifth.prRun['benchmark']!.result).toBe('skipped');
+      const posted = fifth.commentRun['comment']!;
+      // No report artifact: the download fails without failing the job.
+      expect(
+        posted.steps.find((s) => s.step.uses?.startsWith('actions/download-artifact@'))!.outcome,
+      ).toBe('failure');
+      expect(posted.result).toBe('success');
+      expect(botComments(2)).toHaveLength(1);
+      const body = botComments(2)[0]!.body;
+      expect(botComments(2)[0]!.id).toBe(commentId);
+      expect(body).toContain('## ❌ `pr` failed: `train` › `Run ./actions/train`');
+      expect(body).toContain('It uploaded no report');
+      for (const stale of ['### Metrics', '### Gates', '### Benchmark', 'gates passed'])
+        expect(body).not.toContain(stale);
+      expect(github.violations).toEqual([]);
     },
   );
 });

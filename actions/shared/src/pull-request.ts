@@ -1,11 +1,18 @@
 /**
- * Which pull request a run belongs to. From a pull_request event it is in the
- * payload. From workflow_run the run's `pull_requests` list is empty when the
- * head is a fork, so the pull request is found from the head repository, branch
- * and sha, never from anything the run's artifacts say.
+ * Which pull request a run belongs to, and where its head is now. From a
+ * pull_request event it is in the payload. From workflow_run the run's
+ * `pull_requests` list is empty when the head is a fork, so the pull request is
+ * found from the head repository and branch, never from anything the run's
+ * artifacts say; its head may have moved on since the run (a newer push).
  */
 import { PipelineError } from '../../../pipeline/errors.js';
 import type { Octokit, Repository } from './github.js';
+
+export interface PullRequestHead {
+  number: number;
+  /** The pull request's head commit now, which a workflow_run's run may be behind. */
+  headSha: string;
+}
 
 interface WorkflowRunHead {
   headSha: string;
@@ -31,14 +38,14 @@ function workflowRunHead(payload: Record<string, unknown>): WorkflowRunHead | un
   };
 }
 
-export async function pullRequestNumber(
+export async function findPullRequest(
   octokit: Octokit,
   repo: Repository,
   eventName: string,
   payload: Record<string, unknown>,
-): Promise<number | undefined> {
-  const pr = payload['pull_request'] as { number?: number } | undefined;
-  if (pr?.number) return pr.number;
+): Promise<PullRequestHead | undefined> {
+  const pr = payload['pull_request'] as { number?: number; head?: { sha?: string } } | undefined;
+  if (pr?.number) return { number: pr.number, headSha: pr.head?.sha ?? '' };
   if (eventName !== 'workflow_run') return undefined;
   const head = workflowRunHead(payload);
   if (!head)
@@ -52,8 +59,8 @@ export async function pullRequestNumber(
     head: `${head.headOwner}:${head.headBranch}`,
     per_page: 100,
   });
-  const match = pulls.find(
-    (p) => p.head.sha === head.headSha && p.head.repo?.full_name === head.headRepository,
-  );
-  return match?.number;
+  const fromHead = pulls.filter((p) => p.head.repo?.full_name === head.headRepository);
+  // The run's own commit first; else the branch's pull request, whose head moved past the run.
+  const match = fromHead.find((p) => p.head.sha === head.headSha) ?? fromHead[0];
+  return match ? { number: match.number, headSha: match.head.sha } : undefined;
 }

@@ -1,8 +1,9 @@
 /**
  * A GitHub REST API on 127.0.0.1 for the operations the actions use: who the
- * token is, pull requests by head, and issue comments. Every request is first
- * checked against GitHub's OpenAPI description; one that does not match is
- * answered 422 and recorded, and tests assert there were none. Tokens carry
+ * token is, pull requests by head, issue comments and the jobs of a workflow
+ * run. Every request is first checked against GitHub's OpenAPI description; one
+ * that does not match is answered 422 and recorded, and tests assert there were
+ * none. The jobs answer is checked against the description too. Tokens carry
  * permissions as GITHUB_TOKEN does: a read-only token cannot comment.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -15,6 +16,23 @@ export interface TokenInfo {
   /** The login its comments are shown under. */
   actor: string;
   pullRequestsWrite: boolean;
+  /** actions: read, which listing a run's jobs needs; granted unless false. */
+  actionsRead?: boolean;
+}
+
+/** A job of a finished workflow run, as the runner reports it: steps by name and outcome. */
+export interface RunJob {
+  name: string;
+  conclusion: 'success' | 'failure' | 'cancelled' | 'skipped' | 'timed_out';
+  steps: { name: string; conclusion: 'success' | 'failure' | 'cancelled' | 'skipped' }[];
+}
+
+export interface WorkflowRunRecord {
+  id: number;
+  name: string;
+  headSha: string;
+  headBranch: string;
+  jobs: RunJob[];
 }
 
 export interface PullRequest {
@@ -48,7 +66,9 @@ export interface GitHubServer {
   violations: string[];
   comments(issue: number): Comment[];
   addComment(issue: number, login: string, body: string): Comment;
+  /** Opens a pull request, or moves the head of the one with that number (a push). */
   addPull(pull: PullRequest): void;
+  addWorkflowRun(run: WorkflowRunRecord): void;
   close(): Promise<void>;
 }
 
@@ -66,6 +86,8 @@ export async function startGitHubServer(options: {
   const checker = openApi();
   const comments = new Map<number, Comment[]>();
   const pulls: PullRequest[] = [];
+  const runs = new Map<number, WorkflowRunRecord>();
+  let nextJobId = 50_000;
   const requests: RecordedRequest[] = [];
   const violations: string[] = [];
   let nextId = 1000;
@@ -84,6 +106,55 @@ export async function startGitHubServer(options: {
     };
     comments.set(issue, [...(comments.get(issue) ?? []), c]);
     return c;
+  };
+
+  // Ids are fixed once per job, as GitHub's are.
+  const jobIds = new Map<RunJob, number>();
+  const jobJson = (run: WorkflowRunRecord, job: RunJob) => {
+    const id = jobIds.get(job) ?? nextJobId++;
+    jobIds.set(job, id);
+    const time = new Date(0).toISOString();
+    const api = `${base}/repos/${options.repo}`;
+    const ran = job.conclusion !== 'skipped';
+    return {
+      id,
+      run_id: run.id,
+      run_url: `${api}/actions/runs/${run.id}`,
+      run_attempt: 1,
+      node_id: `CR_${id}`,
+      head_sha: run.headSha,
+      head_branch: run.headBranch,
+      workflow_name: run.name,
+      url: `${api}/actions/jobs/${id}`,
+      html_url: `https://github.com/${options.repo}/actions/runs/${run.id}/job/${id}`,
+      status: 'completed',
+      conclusion: job.conclusion,
+      created_at: time,
+      started_at: time,
+      completed_at: time,
+      name: job.name,
+      // GitHub adds a first and a last step of its own to every job that ran.
+      steps: ran
+        ? [
+            { name: 'Set up job', conclusion: 'success' },
+            ...job.steps,
+            { name: 'Complete job', conclusion: 'success' },
+          ].map((s, i) => ({
+            name: s.name,
+            status: 'completed',
+            conclusion: s.conclusion,
+            number: i + 1,
+            started_at: time,
+            completed_at: time,
+          }))
+        : [],
+      check_run_url: `${api}/check-runs/${id}`,
+      labels: ['ubuntu-latest'],
+      runner_id: ran ? 1 : null,
+      runner_name: ran ? 'GitHub Actions 1' : null,
+      runner_group_id: ran ? 0 : null,
+      runner_group_name: ran ? 'GitHub Actions' : null,
+    };
   };
 
   const send = (
@@ -170,6 +241,16 @@ export async function startGitHubServer(options: {
             })),
           );
         }
+        case 'actions/list-jobs-for-workflow-run': {
+          if (token.actionsRead === false) return forbidden();
+          const run = runs.get(Number(op.params['run_id']));
+          if (!run) return send(res, 404, { message: 'Not Found' });
+          const jobs = run.jobs.map((j) => jobJson(run, j));
+          const answer = { total_count: jobs.length, jobs };
+          const wrong = checker.checkResponse(op, 200, answer);
+          if (wrong) violations.push(wrong);
+          return send(res, 200, answer);
+        }
         case 'issues/list-comments':
           return page(res, url, comments.get(Number(op.params['issue_number'])) ?? []);
         case 'issues/create-comment': {
@@ -203,7 +284,12 @@ export async function startGitHubServer(options: {
     violations,
     comments: (issue) => comments.get(issue) ?? [],
     addComment: makeComment,
-    addPull: (p) => void pulls.push(p),
+    addPull: (p) => {
+      const open = pulls.findIndex((x) => x.number === p.number);
+      if (open >= 0) pulls[open] = p;
+      else pulls.push(p);
+    },
+    addWorkflowRun: (run) => void runs.set(run.id, run),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -2,7 +2,9 @@
  * GitHub's published REST description (@octokit/openapi) as a request checker:
  * a request whose method and path are not an operation of api.github.com, whose
  * query has a parameter the operation does not declare, or whose JSON body does
- * not match the operation's requestBody schema is refused.
+ * not match the operation's requestBody schema is refused. Answers can be
+ * checked too, against the operation's response schema for their status, so a
+ * stand-in answers what GitHub would.
  */
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
@@ -18,6 +20,7 @@ interface Operation {
   operationId: string;
   parameters?: Parameter[];
   requestBody?: { content: Record<string, { schema: unknown }> };
+  responses?: Record<string, { content?: Record<string, { schema: unknown }> }>;
 }
 interface Spec {
   paths: Record<string, Record<string, Operation> & { parameters?: Parameter[] }>;
@@ -27,6 +30,7 @@ interface Spec {
 export interface MatchedOperation {
   operationId: string;
   template: string;
+  method: string;
   params: Record<string, string>;
 }
 
@@ -86,14 +90,7 @@ class OpenApiChecker {
         return { error: `${op.operationId}: query parameter "${key}" is not declared` };
     const schema = op.requestBody?.content['application/json']?.schema;
     if (schema) {
-      let validate = this.validators.get(op.operationId);
-      if (!validate) {
-        const rebased = JSON.parse(
-          JSON.stringify(schema).replaceAll('"#/components/', `"${BASE}#/components/`),
-        );
-        validate = this.ajv.compile(rebased as object);
-        this.validators.set(op.operationId, validate);
-      }
+      const validate = this.compile(op.operationId, schema);
       if (!validate(body))
         return {
           error: `${op.operationId}: body does not match the spec: ${this.ajv.errorsText(validate.errors)}`,
@@ -101,7 +98,35 @@ class OpenApiChecker {
     } else if (body !== undefined) {
       return { error: `${op.operationId}: takes no request body` };
     }
-    return { operationId: op.operationId, template: found.r.template, params };
+    return {
+      operationId: op.operationId,
+      template: found.r.template,
+      method: method.toLowerCase(),
+      params,
+    };
+  }
+
+  /** Why an answer to `op` is not one GitHub's description allows, or undefined when it is. */
+  checkResponse(op: MatchedOperation, status: number, body: unknown): string | undefined {
+    const operation = this.spec.paths[op.template]![op.method] as Operation;
+    const schema = operation.responses?.[String(status)]?.content?.['application/json']?.schema;
+    if (!schema) return `${op.operationId}: ${status} is not a documented JSON response`;
+    const validate = this.compile(`${op.operationId} ${status}`, schema);
+    return validate(body)
+      ? undefined
+      : `${op.operationId}: ${status} response does not match the spec: ${this.ajv.errorsText(validate.errors)}`;
+  }
+
+  private compile(id: string, schema: unknown): ValidateFunction {
+    let validate = this.validators.get(id);
+    if (!validate) {
+      const rebased = JSON.parse(
+        JSON.stringify(schema).replaceAll('"#/components/', `"${BASE}#/components/`),
+      );
+      validate = this.ajv.compile(rebased as object);
+      this.validators.set(id, validate);
+    }
+    return validate;
   }
 }
 
