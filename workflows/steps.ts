@@ -137,5 +137,6 @@ export function neededPermissions(steps: readonly Step[]): Permissions {
 
 /** A job granted exactly what its steps need: its `permissions` are computed, never written. */
 export function job(spec: Omit<Job, 'permissions'>): Job {
-  return { 'runs-on': spec['runs-on'], permissions: neededPermissions(spec.steps), ...spec };
+  const { 'runs-on': runsOn, ...rest } = spec;
+  return { 'runs-on': runsOn, permissions: neededPermissions(spec.steps), ...rest };
 }
