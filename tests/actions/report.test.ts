@@ -280,6 +280,12 @@ describe('the report action', () => {
       finishedRun(14, sha, 'success').event,
     );
     expect(first.code, first.stdout).toBe(0);
+    // Nothing of ours yet: the list is read again just before the comment is created.
+    expect(
+      github.requests
+        .filter((r) => r.path.startsWith(`/repos/${base}/issues/14/comments`))
+        .map((r) => r.operationId),
+    ).toEqual(['issues/list-comments', 'issues/list-comments', 'issues/create-comment']);
     const second = await report(
       { 'github-token': APP_TOKEN },
       finishedRun(14, sha, 'success').event,
