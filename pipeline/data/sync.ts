@@ -51,7 +51,7 @@ export async function pushData(
   let label = '';
   for (const pointer of pointers) {
     const store = storeFor(ws, pointer, options);
-    label = store.label;
+    label = store.url;
     const result = await pushObjects(ws.cache, store, await objectsOf(ws, pointer), options);
     transferred += result.transferred.length;
     skipped += result.skipped.length;
@@ -73,7 +73,7 @@ export async function pullData(
   await removeStaleTemps(ws, pointers);
   for (const pointer of pointers) {
     const store = storeFor(ws, pointer, options);
-    label = store.label;
+    label = store.url;
     const top = await pullObjects(ws.cache, store, [pointer.out.md5], options);
     transferred += top.transferred.length;
     skipped += top.skipped.length;

@@ -13,9 +13,10 @@ import { join } from 'node:path';
 import pRetry from 'p-retry';
 import { closest } from 'fastest-levenshtein';
 import { PipelineError } from '../errors.js';
-import { BUNDLE_FILES, readMetadata } from '../package/bundle.js';
+import { BUNDLE_FILES, readMetadata } from '../model/files.js';
 import { fillFolder, type ExpectedFiles } from './fetch-target.js';
-import { ObjectLocked, PreconditionFailed, type ObjectStore } from './object-store.js';
+import { PreconditionFailed } from '../storage/failure.js';
+import { ObjectLocked, type Store } from '../storage/store.js';
 import {
   ALIASES,
   AliasRecordSchema,
@@ -41,7 +42,7 @@ function toJson(value: unknown): string {
 }
 
 function parseRecord<T>(
-  store: ObjectStore,
+  store: Store,
   key: string,
   data: Buffer,
   schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } },
@@ -75,7 +76,7 @@ function checkVersion(version: string): string {
 }
 
 export async function readVersion(
-  store: ObjectStore,
+  store: Store,
   version: string,
 ): Promise<VersionRecord | undefined> {
   checkVersion(version);
@@ -83,10 +84,7 @@ export async function readVersion(
   return object && parseRecord(store, versionKey(version), object.data, VersionRecordSchema);
 }
 
-export async function readAlias(
-  store: ObjectStore,
-  alias: AliasName,
-): Promise<AliasRecord | undefined> {
+export async function readAlias(store: Store, alias: AliasName): Promise<AliasRecord | undefined> {
   const object = await store.read(aliasKey(alias));
   return object && parseRecord(store, aliasKey(alias), object.data, AliasRecordSchema);
 }
@@ -110,7 +108,7 @@ export interface Evaluation {
  * Registering it again changes nothing.
  */
 export async function registerBundle(
-  store: ObjectStore,
+  store: Store,
   dir: string,
   evaluation?: Evaluation,
   now = new Date(),
@@ -161,7 +159,7 @@ export async function registerBundle(
   return { record, added: true };
 }
 
-export async function listVersions(store: ObjectStore): Promise<VersionRecord[]> {
+export async function listVersions(store: Store): Promise<VersionRecord[]> {
   const keys = (await store.list('versions/')).filter((k) =>
     /^versions\/[^/]+\/version\.json$/.test(k),
   );
@@ -176,7 +174,7 @@ export async function listVersions(store: ObjectStore): Promise<VersionRecord[]>
     .sort((a, b) => b.registered_at.localeCompare(a.registered_at));
 }
 
-export async function listAliases(store: ObjectStore): Promise<AliasRecord[]> {
+export async function listAliases(store: Store): Promise<AliasRecord[]> {
   const records = await Promise.all(ALIASES.map((a) => readAlias(store, a)));
   return records.filter((r): r is AliasRecord => r !== undefined);
 }
@@ -185,7 +183,7 @@ export async function listAliases(store: ObjectStore): Promise<AliasRecord[]> {
  * The version a user names: an alias, a full version, or a unique prefix of
  * one (at least 4 characters, as git accepts short hashes).
  */
-export async function resolveVersion(store: ObjectStore, ref: string): Promise<VersionRecord> {
+export async function resolveVersion(store: Store, ref: string): Promise<VersionRecord> {
   if ((ALIASES as readonly string[]).includes(ref)) {
     const alias = await readAlias(store, ref as AliasName);
     if (!alias)
@@ -219,7 +217,7 @@ export async function resolveVersion(store: ObjectStore, ref: string): Promise<V
  * concurrent moves are applied one after another and none is lost.
  */
 async function updateAlias(
-  store: ObjectStore,
+  store: Store,
   alias: AliasName,
   change: (current: AliasRecord | undefined) => AliasRecord | null,
 ): Promise<{ before: AliasRecord | undefined; after: AliasRecord }> {
@@ -236,7 +234,7 @@ async function updateAlias(
 }
 
 async function moveAlias(
-  store: ObjectStore,
+  store: Store,
   alias: AliasName,
   change: (current: AliasRecord | undefined) => AliasRecord | null,
 ): Promise<{ before: AliasRecord | undefined; after: AliasRecord }> {
@@ -271,7 +269,7 @@ export interface AliasMove {
 }
 
 export async function promote(
-  store: ObjectStore,
+  store: Store,
   ref: string,
   aliasName: string,
   now = () => new Date(),
@@ -300,7 +298,7 @@ export async function promote(
 
 /** Point the alias back at the version it had before its last promotion. */
 export async function rollback(
-  store: ObjectStore,
+  store: Store,
   aliasName: string,
   now = () => new Date(),
 ): Promise<AliasMove> {
@@ -344,7 +342,7 @@ export interface FetchResult {
  * not registered, so a caller can fall back to training it.
  */
 export async function fetchVersion(
-  store: ObjectStore,
+  store: Store,
   version: string,
   dir: string,
 ): Promise<FetchResult | undefined> {

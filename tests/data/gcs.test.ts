@@ -15,7 +15,7 @@ import {
 } from '../../pipeline/data/dvc/workspace.js';
 import { pullData, pushData, type SyncOptions } from '../../pipeline/data/sync.js';
 import { PipelineError } from '../../pipeline/errors.js';
-import { startFakeGcs, type FakeGcs } from './fake-gcs.js';
+import { startFakeGcs, type FakeGcs } from '../storage/fake-gcs.js';
 
 let dir: string;
 let gcs: FakeGcs;

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import lockfile from 'proper-lockfile';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { PipelineError } from '../../pipeline/errors.js';
-import { LocalStore } from '../../pipeline/registry/local-store.js';
+import { LocalStore } from '../../pipeline/storage/local.js';
 import { fetchVersion, readVersion, registerBundle } from '../../pipeline/registry/registry.js';
 import { trainPenguins, type TrainedModel } from '../support/trained-penguins.js';
 

@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PipelineError } from '../../pipeline/errors.js';
-import { loadBundle } from '../../pipeline/package/bundle.js';
-import { LocalStore } from '../../pipeline/registry/local-store.js';
+import { loadBundle } from '../../pipeline/model/load.js';
+import { LocalStore } from '../../pipeline/storage/local.js';
 import { fetchVersion, registerBundle } from '../../pipeline/registry/registry.js';
 import { trainPenguins, type TrainedModel } from '../support/trained-penguins.js';
 

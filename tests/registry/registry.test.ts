@@ -7,13 +7,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PipelineError } from '../../pipeline/errors.js';
-import { loadBundle } from '../../pipeline/package/bundle.js';
+import { loadBundle } from '../../pipeline/model/load.js';
 import { predictRows } from '../../pipeline/predict/predict.js';
 import type { MetricsFile } from '../../pipeline/report/metrics-file.js';
-import { GcsStore } from '../../pipeline/registry/gcs-store.js';
-import { openStore } from '../../pipeline/registry/store-url.js';
-import { LocalStore } from '../../pipeline/registry/local-store.js';
-import { PreconditionFailed, type ObjectStore } from '../../pipeline/registry/object-store.js';
+import { openRegistry } from '../../pipeline/registry/open.js';
+import { PreconditionFailed } from '../../pipeline/storage/failure.js';
+import { GcsStore } from '../../pipeline/storage/gcs.js';
+import { LocalStore } from '../../pipeline/storage/local.js';
+import type { Store } from '../../pipeline/storage/store.js';
 import {
   fetchVersion,
   listVersions,
@@ -24,18 +25,18 @@ import {
   rollback,
 } from '../../pipeline/registry/registry.js';
 import { trainPenguins, type TrainedModel } from '../support/trained-penguins.js';
-import { startGcsServer, type GcsTestServer } from './gcs-server.js';
+import { startFakeGcs, type FakeGcs } from '../storage/fake-gcs.js';
 
 const run = promisify(execFile);
 const models: TrainedModel[] = [];
 let tmp: string;
-let gcs: GcsTestServer;
+let gcs: FakeGcs;
 
 beforeAll(async () => {
   // Three real versions: the seed is part of the config, so of the content hash.
   for (const seed of [1, 2, 3]) models.push(await trainPenguins([`split.seed=${seed}`]));
   tmp = await mkdtemp(join(tmpdir(), 'mlops-registry-'));
-  gcs = await startGcsServer('models');
+  gcs = await startFakeGcs('models');
 });
 
 afterAll(async () => {
@@ -45,9 +46,13 @@ afterAll(async () => {
 });
 
 let storeCount = 0;
-const stores: Record<string, () => ObjectStore> = {
+const stores: Record<string, () => Store> = {
   local: () => new LocalStore(join(tmp, `store-${++storeCount}`)),
-  gcs: () => new GcsStore('models', `registry-${++storeCount}`, { apiEndpoint: gcs.endpoint }),
+  gcs: () =>
+    new GcsStore(
+      { bucket: 'models', prefix: `registry-${++storeCount}` },
+      { apiEndpoint: gcs.endpoint },
+    ),
 };
 
 describe.each(Object.keys(stores))('%s store', (kind) => {
@@ -156,7 +161,7 @@ describe.each(Object.keys(stores))('%s store', (kind) => {
 });
 
 it('the GCS store goes through generation preconditions (412) when promotions race', async () => {
-  const store = openStore('gs://models/race/registry', { gcsEndpoint: gcs.endpoint });
+  const store = openRegistry('gs://models/race/registry', { gcs: { apiEndpoint: gcs.endpoint } });
   expect(store.url).toBe('gs://models/race/registry');
   for (const m of models) await registerBundle(store, m.modelDir);
   const before = gcs.preconditionFailures;
@@ -179,7 +184,9 @@ it('a bucket the account may not use is a remote error naming the store, for eve
   await new Promise<void>((resolve) => denied.listen(0, '127.0.0.1', resolve));
   const { port } = denied.address() as AddressInfo;
   try {
-    const store = openStore('gs://models/locked', { gcsEndpoint: `http://127.0.0.1:${port}` });
+    const store = openRegistry('gs://models/locked', {
+      gcs: { apiEndpoint: `http://127.0.0.1:${port}` },
+    });
     for (const attempt of [
       () => listVersions(store),
       () => readAlias(store, 'production'),
@@ -217,10 +224,10 @@ it('refuses to register a bundle whose model_version is not a content hash, writ
 });
 
 it('refuses registry URLs it cannot open, naming them', () => {
-  expect(() => openStore('s3://bucket/x')).toThrow(
+  expect(() => openRegistry('s3://bucket/x')).toThrow(
     /registry s3:\/\/bucket\/x: s3:\/\/ is not supported/,
   );
-  expect(() => openStore('gs://Bad_Bucket!/x')).toThrow(/is not a bucket name/);
+  expect(() => openRegistry('gs://Bad_Bucket!/x')).toThrow(/is not a bucket name/);
 });
 
 /** The test metrics `mlops run` wrote beside the model: the bundle carries none. */

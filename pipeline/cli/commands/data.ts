@@ -1,70 +1,32 @@
 /** `mlops data add|push|pull|status|diff`: DVC-compatible data versioning without Python. */
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import { PipelineError } from '../../errors.js';
 import { addData, dataStatus, openWorkspace, resolveTargets } from '../../data/dvc/workspace.js';
 import type { RemoteAccess } from '../../data/remote/open.js';
 import { pullData, pushData } from '../../data/sync.js';
 import { loadConfig } from '../../config/load.js';
-import { dataChangesAgainst } from '../../data/diff/report.js';
+import { dataChangesAgainst } from '../../data/diff/against.js';
+import { renderSection } from '../../report/markdown.js';
+import { dataChangesSection } from '../../report/sections/data-changes.js';
+import { accessFromEnv, parseTimeout } from '../../storage/access.js';
 import { say, show } from '../common.js';
 
-/** `--timeout` or MLOPS_REMOTE_TIMEOUT: seconds, as milliseconds. */
-function timeoutSeconds(value: string, from: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 1 || n > 3600)
-    throw new PipelineError(
-      'usage',
-      `${from} ${value}: expected a number of seconds from 1 to 3600`,
-    );
-  return Math.round(n * 1000);
-}
-
 /**
- * GCS access from the environment: a key file (GOOGLE_APPLICATION_CREDENTIALS),
- * or the key's JSON itself (MLOPS_GCS_CREDENTIALS, as CI secrets come), and an
- * endpoint for an emulator (MLOPS_GCS_ENDPOINT or STORAGE_EMULATOR_HOST); how
- * long a silent remote is waited for (MLOPS_REMOTE_TIMEOUT, seconds). Not in
- * .dvc/config: DVC refuses keys it does not know there.
+ * How to reach a remote, from the environment by the one rule every store
+ * follows (pipeline/storage/access.ts): MLOPS_GCS_CREDENTIALS, else
+ * GOOGLE_APPLICATION_CREDENTIALS; MLOPS_GCS_ENDPOINT or STORAGE_EMULATOR_HOST;
+ * MLOPS_REMOTE_TIMEOUT. Not in .dvc/config: DVC refuses keys it does not know there.
  */
-export function remoteAccessFromEnv(env: NodeJS.ProcessEnv = process.env): RemoteAccess {
-  const gcs: NonNullable<RemoteAccess['gcs']> = {};
-  const json = env['MLOPS_GCS_CREDENTIALS'];
-  if (json) {
-    try {
-      gcs.credentials = JSON.parse(json) as Record<string, unknown>;
-    } catch {
-      // The value is a secret: say where it came from, never what it is.
-      throw new PipelineError('usage', 'MLOPS_GCS_CREDENTIALS is not valid JSON', {
-        hint: 'Set it to the contents of a service-account key file.',
-      });
-    }
-  } else if (env['GOOGLE_APPLICATION_CREDENTIALS']) {
-    const file = env['GOOGLE_APPLICATION_CREDENTIALS'];
-    try {
-      readFileSync(file);
-    } catch {
-      throw new PipelineError(
-        'usage',
-        `GOOGLE_APPLICATION_CREDENTIALS names ${file}, which cannot be read`,
-      );
-    }
-    gcs.keyFilename = file;
-  }
-  const endpoint = env['MLOPS_GCS_ENDPOINT'] ?? env['STORAGE_EMULATOR_HOST'];
-  if (endpoint) gcs.apiEndpoint = /^https?:\/\//.test(endpoint) ? endpoint : `http://${endpoint}`;
-  const timeout = env['MLOPS_REMOTE_TIMEOUT'];
-  return timeout ? { gcs, timeout: timeoutSeconds(timeout, 'MLOPS_REMOTE_TIMEOUT') } : { gcs };
+export function remoteAccessFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  flags: { timeout?: number; endpoint?: string } = {},
+): RemoteAccess {
+  return accessFromEnv(env, flags);
 }
 
-/** The environment's access, with `--timeout` (seconds) winning over MLOPS_REMOTE_TIMEOUT. */
-function remoteAccess(timeout?: number): RemoteAccess {
-  const access = remoteAccessFromEnv();
-  return timeout === undefined ? access : { ...access, timeout };
-}
-
-const timeoutOption = (value: string) => timeoutSeconds(value, '--timeout');
-const TIMEOUT_HELP =
+/** `--timeout SECONDS`, as milliseconds; it wins over MLOPS_REMOTE_TIMEOUT. */
+export const timeoutOption = (value: string) => parseTimeout(value, '--timeout');
+export const TIMEOUT_HELP =
   'seconds a silent remote is waited for, per object (default 30, or MLOPS_REMOTE_TIMEOUT)';
 
 function jobs(value: string): number {
@@ -117,7 +79,7 @@ export function registerDataCommands(program: Command): void {
     const r = await pushData(ws, pointers, {
       remote: opts.remote,
       jobs: opts.jobs,
-      access: remoteAccess(opts.timeout),
+      access: remoteAccessFromEnv(process.env, { timeout: opts.timeout }),
     });
     say('push', `${r.transferred} uploaded, ${r.skipped} already in ${r.remote}`);
   });
@@ -131,7 +93,7 @@ export function registerDataCommands(program: Command): void {
         remote: opts.remote,
         jobs: opts.jobs,
         force: opts.force,
-        access: remoteAccess(opts.timeout),
+        access: remoteAccessFromEnv(process.env, { timeout: opts.timeout }),
       });
       say('pull', `${r.transferred} downloaded, ${r.skipped} already cached, from ${r.remote}`);
       for (const path of r.written) say('checkout', path);
@@ -168,7 +130,11 @@ export function registerDataCommands(program: Command): void {
     .option('--timeout <seconds>', TIMEOUT_HELP, timeoutOption)
     .action(async (rev: string | undefined, opts: { config: string; timeout?: number }) => {
       const loaded = await loadConfig(opts.config);
-      const section = await dataChangesAgainst(loaded, rev ?? 'HEAD', remoteAccess(opts.timeout));
-      process.stdout.write(`${section.markdown}\n`);
+      const found = await dataChangesAgainst(
+        loaded,
+        rev ?? 'HEAD',
+        remoteAccessFromEnv(process.env, { timeout: opts.timeout }),
+      );
+      process.stdout.write(`${renderSection(dataChangesSection(found))}\n`);
     });
 }

@@ -4,11 +4,13 @@
  *
  * The store is --registry URL (a folder, or gs://bucket/prefix), else the
  * MLOPS_REGISTRY environment variable, else .mlops/registry beside mlops.yaml.
+ * It is reached as a data remote is: the same credentials variables, deadline
+ * (--timeout, MLOPS_REMOTE_TIMEOUT) and retries.
  */
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { readMetadata } from '../../package/bundle.js';
+import { readMetadata } from '../../model/files.js';
 import { PipelineError } from '../../errors.js';
 import {
   fetchVersion,
@@ -20,18 +22,20 @@ import {
   rollback,
   type Evaluation,
 } from '../../registry/registry.js';
-import type { ObjectStore } from '../../registry/object-store.js';
+import { openRegistry } from '../../registry/open.js';
 import type { VersionRecord } from '../../registry/records.js';
-import { openStore } from '../../registry/store-url.js';
+import type { Store } from '../../storage/store.js';
 import { fmt } from '../../report/markdown.js';
 import { readMetricsFile } from '../../report/metrics-file.js';
 import { openRun } from '../../run/context.js';
-import { outputPaths } from '../../run/paths.js';
+import { outputPaths } from '../../config/paths.js';
 import { show } from '../common.js';
+import { remoteAccessFromEnv, TIMEOUT_HELP, timeoutOption } from './data.js';
 
 interface RegistryOptions {
   registry?: string;
   gcsEndpoint?: string;
+  timeout?: number;
   config: string;
 }
 
@@ -39,6 +43,7 @@ function withRegistry(command: Command): Command {
   return command
     .option('--registry <url>', 'registry: a folder or gs://bucket/prefix')
     .option('--gcs-endpoint <url>', 'another endpoint for the GCS JSON API (an emulator)')
+    .option('--timeout <seconds>', TIMEOUT_HELP, timeoutOption)
     .option(
       '-c, --config <file>',
       'pipeline definition; the default registry is beside it',
@@ -46,13 +51,17 @@ function withRegistry(command: Command): Command {
     );
 }
 
-function storeFor(opts: RegistryOptions): ObjectStore {
+function storeFor(opts: RegistryOptions): Store {
   // An empty MLOPS_REGISTRY is unset (what a workflow passes for a missing secret),
   // not the current folder.
   const url =
     opts.registry ??
     (process.env.MLOPS_REGISTRY || join(dirname(resolve(opts.config)), '.mlops', 'registry'));
-  return openStore(url, { gcsEndpoint: opts.gcsEndpoint ?? process.env.MLOPS_GCS_ENDPOINT });
+  const access = remoteAccessFromEnv(process.env, {
+    timeout: opts.timeout,
+    endpoint: opts.gcsEndpoint,
+  });
+  return openRegistry(url, access);
 }
 
 /** A path as the user would type it: relative when it is under the current folder. */
@@ -61,7 +70,7 @@ function display(path: string): string {
   return rel.startsWith('..') ? resolve(path) : rel;
 }
 
-function where(store: ObjectStore): string {
+function where(store: Store): string {
   return store.url.startsWith('gs://') ? store.url : display(store.url);
 }
 

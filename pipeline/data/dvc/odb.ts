@@ -18,7 +18,7 @@ import { PipelineError } from '../../errors.js';
 import { md5File } from '../../util/hash.js';
 import { confine } from './confine.js';
 import { md5Hex } from './hash.js';
-import { removeStale, tempPath } from './temp.js';
+import { removeStale, tempPath } from '../../storage/temp.js';
 
 const OID = /^[0-9a-f]{32}(\.dir)?$/;
 

@@ -12,7 +12,7 @@ import { hashPath, parseDirObject, type DirEntry } from './hash.js';
 import { LocalCache } from './odb.js';
 import { readPointer, writePointer, type Pointer } from './pointer.js';
 import { findDvcRoot } from './root.js';
-import { removeStale, tempPath } from './temp.js';
+import { removeStale, tempPath } from '../../storage/temp.js';
 
 export interface Workspace {
   root: string;

@@ -1,40 +1,19 @@
 /**
- * What a DVC remote is to us: keys (`files/md5/ab/cdef…`) under a root, whole
- * objects uploaded and downloaded. Each backend only moves bytes; retrying,
- * bounding and verifying live in transfer.ts, once for all of them.
- */
-import type { Readable } from 'node:stream';
-
-/** Requests in a row that may go unanswered before an object is given up. */
-export const SILENT_ATTEMPTS = 3;
-/** Default time a remote may stay silent about one object, in ms: SILENT_ATTEMPTS requests of 10 s. */
-export const DEFAULT_TIMEOUT = 30_000;
-
-export interface ObjectStore {
-  /** For messages: gs://bucket/prefix or the folder. */
-  readonly label: string;
-  /** For messages: where the requests go (the API endpoint, or the folder). */
-  readonly endpoint: string;
-  /** Milliseconds a request may wait for an answer, or a transfer go without a byte, before it is abandoned. */
-  readonly requestTimeout: number;
-  /** Which of `keys` are present (one listing per two-hex prefix where the backend can list). */
-  existing(keys: readonly string[]): Promise<Set<string>>;
-  /** Upload a local file to `key`, calling `onProgress` as bytes go out. */
-  upload(file: string, key: string, onProgress?: () => void): Promise<void>;
-  /** The bytes of `key`; a missing object rejects with a `missing` RemoteFailure. */
-  download(key: string): Promise<Readable>;
-}
-
-/**
- * A failure a backend classifies, so transfer.ts knows whether to try again:
- * `silent` is a request that got no answer in time, tried again only a few
- * times, so a remote that accepts connections and never answers is given up
- * in bounded time.
+ * How one request to a store went wrong, sorted so the retry policy
+ * (retry.ts) knows whether to try it again. A backend turns every failure of
+ * a single attempt into one of these; only the policy turns them into the
+ * PipelineError a user sees.
  */
 export class RemoteFailure extends Error {
   constructor(
     message: string,
-    readonly kind: 'missing' | 'transient' | 'silent' | 'denied' | 'other',
+    /**
+     * `silent`: no answer in time (tried again a few times, so an endpoint that
+     * accepts connections and never answers costs a bounded time); `corrupt`:
+     * bytes that do not match what they should be (a cut transfer does that too,
+     * so tried once more); `transient`: worth trying again with backoff.
+     */
+    readonly kind: 'missing' | 'transient' | 'silent' | 'denied' | 'corrupt' | 'other',
     options?: { cause?: unknown },
   ) {
     super(message, options);
@@ -72,4 +51,12 @@ export function classify(error: unknown, what: string): RemoteFailure {
   if (/socket hang up|premature close|aborted|timeout|network/i.test(e.message ?? ''))
     return new RemoteFailure(message, 'transient', { cause: error });
   return new RemoteFailure(message, 'other', { cause: error });
+}
+
+/** A conditional write lost a race: someone else wrote the object first. */
+export class PreconditionFailed extends Error {
+  override readonly name = 'PreconditionFailed';
+  constructor(readonly key: string) {
+    super(`${key}: changed since it was read`);
+  }
 }

@@ -1,24 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { remoteAccessFromEnv } from '../../pipeline/cli/commands/data.js';
 import { PipelineError } from '../../pipeline/errors.js';
-import { classify } from '../../pipeline/data/remote/store.js';
+import { accessFromEnv } from '../../pipeline/storage/access.js';
+import { classify } from '../../pipeline/storage/failure.js';
 
 describe('GCS access from the environment', () => {
   it('takes a key as JSON, and an emulator endpoint with or without a scheme', () => {
     const key = { type: 'service_account', client_email: 'ci@p.iam.gserviceaccount.com' };
     expect(
-      remoteAccessFromEnv({
+      accessFromEnv({
         MLOPS_GCS_CREDENTIALS: JSON.stringify(key),
         STORAGE_EMULATOR_HOST: '127.0.0.1:4443',
       }),
     ).toEqual({ gcs: { credentials: key, apiEndpoint: 'http://127.0.0.1:4443' } });
-    expect(remoteAccessFromEnv({})).toEqual({ gcs: {} });
+    expect(accessFromEnv({})).toEqual({ gcs: {} });
   });
 
   it('names a bad variable without printing the secret in it', () => {
     const error = (() => {
       try {
-        remoteAccessFromEnv({ MLOPS_GCS_CREDENTIALS: '{"private_key": "-----BEGIN' });
+        accessFromEnv({ MLOPS_GCS_CREDENTIALS: '{"private_key": "-----BEGIN' });
       } catch (e) {
         return e;
       }
@@ -26,7 +26,7 @@ describe('GCS access from the environment', () => {
     expect(error).toBeInstanceOf(PipelineError);
     expect((error as PipelineError).message).toBe('MLOPS_GCS_CREDENTIALS is not valid JSON');
     expect(() =>
-      remoteAccessFromEnv({ GOOGLE_APPLICATION_CREDENTIALS: '/nonexistent/key.json' }),
+      accessFromEnv({ GOOGLE_APPLICATION_CREDENTIALS: '/nonexistent/key.json' }),
     ).toThrow('GOOGLE_APPLICATION_CREDENTIALS names /nonexistent/key.json, which cannot be read');
   });
 
