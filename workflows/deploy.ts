@@ -13,10 +13,12 @@
 /** Steps that use the registry run only when it is configured (`if:` cannot read secrets). */
 const REGISTRY_ENV = { MLOPS_REGISTRY: '${{ secrets.MLOPS_REGISTRY }}' };
 const WITH_REGISTRY = "env.MLOPS_REGISTRY != ''";
-/** The service account key reaches the registry steps alone, as a file removed when the step ends. */
-const KEY_ENV = { GCP_SA_KEY: '${{ secrets.GCP_SA_KEY }}' };
-const CREDENTIALS =
-  'if [ -n "$GCP_SA_KEY" ]; then umask 077; printf %s "$GCP_SA_KEY" > "$RUNNER_TEMP/gcp.json"; trap \'rm -f "$RUNNER_TEMP/gcp.json"\' EXIT; export GOOGLE_APPLICATION_CREDENTIALS="$RUNNER_TEMP/gcp.json"; fi';
+/**
+ * The service account key reaches the registry steps alone, as the key's JSON in
+ * MLOPS_GCS_CREDENTIALS: the registry takes credentials as a data remote does,
+ * so no key file is written to the runner's disk.
+ */
+const KEY_ENV = { MLOPS_GCS_CREDENTIALS: '${{ secrets.GCP_SA_KEY }}' };
 import { action, checkout, install, setupNode, upload } from './steps.js';
 import type { Workflow } from './types.js';
 
@@ -40,7 +42,7 @@ export const deploy: Workflow = {
           name: 'Fetch the reviewed model from the registry',
           if: WITH_REGISTRY,
           env: KEY_ENV,
-          run: `${CREDENTIALS}\nnpx mlops registry fetch`,
+          run: 'npx mlops registry fetch',
         },
         action('train', { id: 'train' }),
         // On main the baseline is saved once every gate passes: the next PRs compare with it.
@@ -71,7 +73,7 @@ export const deploy: Workflow = {
           name: 'Register the model and promote it to production',
           if: WITH_REGISTRY,
           env: { ...KEY_ENV, VERSION: '${{ steps.train.outputs.model-version }}' },
-          run: `${CREDENTIALS}\nnpx mlops registry register\nnpx mlops registry promote "$VERSION" production`,
+          run: 'npx mlops registry register\nnpx mlops registry promote "$VERSION" production',
         },
       ],
     },

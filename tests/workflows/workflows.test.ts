@@ -148,12 +148,15 @@ describe('workflows', () => {
     expect(promote).toBeGreaterThan(at((s) => s.uses === './actions/deploy-vm'));
     expect(promote).toBeGreaterThan(at((s) => s.name === 'Smoke test'));
     // npm ci's install scripts, the actions and the deploy have no use for it.
-    expect(job.env ?? {}).not.toHaveProperty('GCP_SA_KEY');
+    expect(job.env ?? {}).not.toHaveProperty('MLOPS_GCS_CREDENTIALS');
     for (const step of job.steps) {
       const registry = step.run?.includes('mlops registry') ?? false;
-      expect(step.env?.['GCP_SA_KEY'] !== undefined, step.name ?? step.uses).toBe(registry);
-      // The key file written from it is gone when the step ends.
-      if (registry) expect(step.run).toContain(`trap 'rm -f "$RUNNER_TEMP/gcp.json"' EXIT`);
+      const key = step.env?.['MLOPS_GCS_CREDENTIALS'];
+      expect(key, step.name ?? step.uses).toBe(registry ? '${{ secrets.GCP_SA_KEY }}' : undefined);
+      // The registry reads the key from the variable, as a data remote does: no key file on disk.
+      expect(step.run ?? '', step.name ?? step.uses).not.toMatch(
+        /gcp\.json|GOOGLE_APPLICATION_CREDENTIALS/,
+      );
     }
   });
 
