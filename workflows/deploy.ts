@@ -1,6 +1,7 @@
 /**
  * deploy.yml: a merge to main gates the model, registers it, deploys it to the
- * VM and smoke-tests it. Deploys queue and are never cancelled halfway.
+ * VM and smoke-tests it. A deploy in progress is never cancelled; GitHub keeps
+ * one more run pending, the newest push's, and cancels the pending one it replaces.
  *
  * With a model registry configured (the MLOPS_REGISTRY secret, a gs:// URL, and
  * GCP_SA_KEY), the model this commit would train is first looked up there by its
@@ -19,16 +20,16 @@ const WITH_REGISTRY = "env.MLOPS_REGISTRY != ''";
  * so no key file is written to the runner's disk.
  */
 const KEY_ENV = { MLOPS_GCS_CREDENTIALS: '${{ secrets.GCP_SA_KEY }}' };
-import { action, checkout, install, setupNode, upload } from './steps.js';
+import { action, checkout, install, job, setupNode, upload } from './steps.js';
 import type { Workflow } from './types.js';
 
 export const deploy: Workflow = {
   name: 'deploy',
   on: { push: { branches: ['main'] } },
-  permissions: { contents: 'read' },
+  permissions: {},
   concurrency: { group: 'deploy-production', 'cancel-in-progress': false },
   jobs: {
-    deploy: {
+    deploy: job({
       'runs-on': 'ubuntu-latest',
       // Secrets of the production environment; its protection rules can require a reviewer.
       environment: 'production',
@@ -76,6 +77,6 @@ export const deploy: Workflow = {
           run: 'npx mlops registry register\nnpx mlops registry promote "$VERSION" production',
         },
       ],
-    },
+    }),
   },
 };
