@@ -1,5 +1,5 @@
 /**
- * `npm run build:actions`: bundle each actions/<name>/src/main.ts into
+ * `npm run build:actions`: bundle each actions/<name>/src/index.ts (which calls main.ts's run()) into
  * actions/<name>/dist/index.js, so the runner runs it with nothing installed.
  * Native and WebAssembly parts cannot be inlined: the tfjs .wasm files are copied
  * beside each bundle that uses them, and DuckDB's native library is shipped once,
@@ -105,7 +105,7 @@ export async function buildAction(name: string, outDir: string): Promise<string[
   await mkdir(outDir, { recursive: true });
   const result = await build({
     ...(await bundleOptions()),
-    entryPoints: [join(root, 'actions', name, 'src', 'main.ts')],
+    entryPoints: [join(root, 'actions', name, 'src', 'index.ts')],
     outfile: join(outDir, 'index.js'),
   });
   const files = ['index.js', 'package.json'];
@@ -133,7 +133,7 @@ export async function bundledInputs(name: string, extra = ''): Promise<string[]>
   const result = await build({
     ...(await bundleOptions()),
     stdin: {
-      contents: `import './actions/${name}/src/main.ts';\n${extra}`,
+      contents: `import './actions/${name}/src/index.ts';\n${extra}`,
       resolveDir: root,
       sourcefile: `actions/${name}/src/entry.ts`,
       loader: 'ts',
