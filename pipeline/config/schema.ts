@@ -329,14 +329,10 @@ function checkHiddenSize(
 }
 
 export type Config = z.infer<typeof ConfigSchema>;
-export type ConfigInput = z.input<typeof ConfigSchema>;
 export type DataConfig = Config['data'];
-export type Feature = z.infer<typeof FeatureSchema>;
 export type ModelConfig = Config['model'];
 export type SearchConfig = z.infer<typeof SearchSchema>;
-export type Gate = z.infer<typeof GateSchema>;
 export type BenchConfig = Config['bench'];
-export type BenchTolerance = z.infer<typeof BenchToleranceSchema>;
 
 /** The JSON Schema of mlops.yaml, for editors (written to mlops.schema.json). */
 export function configJsonSchema(): Record<string, unknown> {

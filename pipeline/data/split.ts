@@ -20,8 +20,6 @@ export interface Split {
   test: Int32Array;
 }
 
-export type SplitName = keyof Split;
-
 export function splitRows(
   rowCount: number,
   config: SplitConfig,

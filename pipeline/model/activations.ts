@@ -6,6 +6,8 @@
 import type { ModelConfig } from '../config/schema.js';
 
 export type Activation = ModelConfig['activation'];
+/** relu runs in the matmul engine (WebAssembly), beside the GEMM: these are the others. */
+type ScalarActivation = Exclude<Activation, 'relu'>;
 
 // SELU constants as in tfjs-core (Klambauer et al. 2017).
 const SELU_SCALE = 1.0507009873554805;
@@ -34,18 +36,7 @@ interface Kernel {
 
 // One small function per activation and direction: V8 optimises each tight
 // loop on its own, where one switch over all of them ran several times slower.
-const KERNELS: Record<Activation, Kernel> = {
-  relu: {
-    forward(z, h, count) {
-      for (let i = 0; i < count; i++) {
-        const v = z[i]!;
-        h[i] = v > 0 ? v : 0;
-      }
-    },
-    backward(z, _h, g, count) {
-      for (let i = 0; i < count; i++) if (!(z[i]! > 0)) g[i] = 0;
-    },
-  },
+const KERNELS: Record<ScalarActivation, Kernel> = {
   tanh: {
     forward(z, h, count) {
       for (let i = 0; i < count; i++) h[i] = Math.tanh(z[i]!);
@@ -105,13 +96,18 @@ const KERNELS: Record<Activation, Kernel> = {
 };
 
 /** h[i] = f(z[i]) for the first `count` elements. */
-export function activate(kind: Activation, z: Float32Array, h: Float32Array, count: number): void {
+export function activate(
+  kind: ScalarActivation,
+  z: Float32Array,
+  h: Float32Array,
+  count: number,
+): void {
   KERNELS[kind].forward(z, h, count);
 }
 
 /** g[i] *= f'(z[i]), given z and h = f(z): the chain rule through the activation. */
 export function backActivate(
-  kind: Activation,
+  kind: ScalarActivation,
   z: Float32Array,
   h: Float32Array,
   g: Float32Array,

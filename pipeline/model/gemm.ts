@@ -23,11 +23,6 @@ export const rowMajor = (data: Float32Array, cols: number): Strided => ({
   colStride: 1,
 });
 
-export const transposed = (data: Float32Array, cols: number): Strided => ({
-  data,
-  rowStride: 1,
-  colStride: cols,
-});
 
 /**
  * out[i·n + j] = Σₚ A(i, p)·B(p, j) for i < m, j < n, p < k. Blocks of 4×4

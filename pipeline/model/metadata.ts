@@ -67,4 +67,3 @@ export const MetadataSchema = z.object({
 });
 
 export type Metadata = z.infer<typeof MetadataSchema>;
-export type Lineage = z.infer<typeof LineageSchema>;

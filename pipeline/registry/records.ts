@@ -33,7 +33,6 @@ export const AliasEventSchema = z.object({
   from: Version.nullable(),
   at: z.string(),
 });
-export type AliasEvent = z.infer<typeof AliasEventSchema>;
 
 export const AliasRecordSchema = z.object({
   format: z.literal('mlops-registry-alias/1'),

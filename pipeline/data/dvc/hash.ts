@@ -72,10 +72,6 @@ export function md5Hex(data: string | Uint8Array): string {
   return createHash('md5').update(data).digest('hex');
 }
 
-export function dirMd5(entries: readonly DirEntry[]): string {
-  return `${md5Hex(dirObjectBytes(entries))}.dir`;
-}
-
 /** Parse a `.dir` object; throws a data error naming `label` when it is not one. */
 export function parseDirObject(bytes: Buffer | string, label: string): DirEntry[] {
   let parsed: unknown;
