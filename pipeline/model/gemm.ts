@@ -23,7 +23,6 @@ export const rowMajor = (data: Float32Array, cols: number): Strided => ({
   colStride: 1,
 });
 
-
 /**
  * out[i·n + j] = Σₚ A(i, p)·B(p, j) for i < m, j < n, p < k. Blocks of 4×4
  * outputs stay in registers while the k loop runs, so each loaded element
