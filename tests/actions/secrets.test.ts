@@ -6,6 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseRepository, pullRequestEvent, writeEvent } from './helpers/events.js';
 import { makeRepository } from './helpers/fixture.js';
@@ -13,12 +14,10 @@ import { startGitHubServer, type GitHubServer } from './helpers/github-server.js
 import { runAction, type ActionRun } from './helpers/run-action.js';
 
 const TOKEN = 'ghp_FakeSecretToken0123456789abcdefABCDEF';
-const KEY_LINE = 'b3BlbnNzaC1rZXktdjEAAAAAFakeSecretKeyMaterial0123456789';
-const PRIVATE_KEY = [
-  '-----BEGIN OPENSSH PRIVATE KEY-----',
-  KEY_LINE,
-  '-----END OPENSSH PRIVATE KEY-----',
-].join('\n');
+// A real key (the dry run parses it, as a deploy would before contacting a host);
+// KEY_LINE, one line of it, must never show.
+const PRIVATE_KEY = ssh2.utils.generateKeyPairSync('ed25519').private.trim();
+const KEY_LINE = PRIVATE_KEY.split('\n')[1]!;
 const HOST_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
 
 /** What the runner keeps: stdout less the ::add-mask:: commands it consumes. */
