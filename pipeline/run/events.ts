@@ -1,5 +1,5 @@
 import type { EpochLog } from '../train/fit.js';
-import type { TrialRecord } from '../train/train.js';
+import type { TrialRecord } from '../search/search.js';
 
 /** What a running pipeline tells its shell; the shell decides how to show it. */
 export interface RunEvents {

@@ -5,7 +5,6 @@
  */
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { formatCount, MAX_PARAMETERS, MAX_TRAINING_MB } from '../config/limits.js';
-import { higherIsBetter } from '../config/metrics.js';
 import type { Config, ModelConfig } from '../config/schema.js';
 import type { Dataset } from '../data/dataset.js';
 import type { Split } from '../data/split.js';
@@ -18,6 +17,7 @@ import {
   transformTable,
   type Preprocess,
 } from '../prepare/preprocess.js';
+import { runSearch, type TrialRecord } from '../search/search.js';
 import { trialParams, type TrialParams } from '../search/space.js';
 import {
   DivergedError,
@@ -27,16 +27,6 @@ import {
   type FitResult,
   type TrainingSet,
 } from './fit.js';
-
-export interface TrialRecord {
-  trial: number;
-  params: TrialParams;
-  metric: string;
-  score: number;
-  best_epoch: number;
-  epochs_run: number;
-  seconds: number;
-}
 
 export interface TrainInput {
   config: Config;
@@ -202,58 +192,32 @@ export async function train(input: TrainInput): Promise<TrainOutcome> {
     return { network, preprocess, model, fit: rest, trials: [], validation, rows };
   }
 
-  const better = higherIsBetter(search.metric);
-  const trials: TrialRecord[] = [];
-  let best: (Awaited<ReturnType<typeof runOne>> & { score: number; valLoss: number }) | undefined;
-  for (const [i, { params, model }] of candidates.entries()) {
-    const result = await runOne(model, params, i + 1).catch((error: unknown) => {
-      best?.fit.network.dispose();
-      throw error;
-    });
-    const score =
-      search.metric === 'val_loss'
-        ? Math.min(...result.fit.history.map((h) => h.val_loss))
-        : result.validation.metrics[search.metric];
-    // roc_auc, say, exists for two classes only: a search cannot rank trials without it.
-    if (score === undefined) {
-      result.fit.network.dispose();
-      best?.fit.network.dispose();
-      throw new PipelineError(
-        'config',
-        `search.metric: this model has no "${search.metric}" on the validation split; it has ${Object.keys(result.validation.metrics).join(', ')}`,
-        { hint: 'roc_auc is computed for binary classification only.' },
-      );
-    }
-    const record: TrialRecord = {
-      trial: i + 1,
-      params,
-      metric: search.metric,
-      score,
-      best_epoch: result.fit.bestEpoch,
-      epochs_run: result.fit.history.length,
-      seconds: result.fit.seconds,
-    };
-    trials.push(record);
-    input.onTrial?.(record, candidates.length);
-    const valLoss = Math.min(...result.fit.history.map((h) => h.val_loss));
-    // Equal scores (common for accuracy on small validation sets): the lower validation loss wins.
-    const wins =
-      !best ||
-      (better ? score > best.score : score < best.score) ||
-      (score === best.score && valLoss < best.valLoss);
-    if (wins) {
-      best?.fit.network.dispose();
-      best = { ...result, score, valLoss };
-    } else result.fit.network.dispose();
-  }
-  const { network, ...rest } = best!.fit;
+  const searched = await runSearch(
+    search,
+    candidates.map((c) => c.params),
+    async (params, i) => {
+      const result = await runOne(candidates[i]!.model, params, i + 1);
+      return {
+        ...result,
+        valLosses: result.fit.history.map((h) => h.val_loss),
+        metrics: result.validation.metrics,
+        bestEpoch: result.fit.bestEpoch,
+        seconds: result.fit.seconds,
+        release: () => result.fit.network.dispose(),
+      };
+    },
+    input.onTrial,
+  );
+  const best = searched.best;
+  const trials = searched.trials;
+  const { network, ...rest } = best.fit;
   return {
     network,
     preprocess,
-    model: best!.model,
+    model: best.model,
     fit: rest,
     trials,
-    validation: best!.validation,
+    validation: best.validation,
     rows,
   };
 }

@@ -4,7 +4,8 @@ import { SearchSchema } from '../../pipeline/config/schema.js';
 import { openRun } from '../../pipeline/run/context.js';
 import { trialParams } from '../../pipeline/search/space.js';
 import { initBackend } from '../../pipeline/train/backend.js';
-import { train, type TrialRecord } from '../../pipeline/train/train.js';
+import type { TrialRecord } from '../../pipeline/search/search.js';
+import { train } from '../../pipeline/train/train.js';
 import { penguinsProject, type TempProject } from '../helpers/project.js';
 
 let project: TempProject;
