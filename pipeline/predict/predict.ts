@@ -21,23 +21,34 @@ export function predictRows(bundle: ModelBundle, rows: readonly unknown[]): Pred
   if (!rows.length) return { ok: true, predictions: [] };
   const out = predictMatrix(bundle.network, x, rows.length, pre.inputSize);
   const predictions = decodeOutputs(pre, out, 0, rows.length);
-  const unusable: FieldError[] = [];
-  predictions.forEach((p, row) => {
-    if (!isFinitePrediction(p))
-      unusable.push({
-        row,
-        field: '',
-        message:
-          'the model gives no finite prediction for this row (NaN or infinity: a value far outside the training data, or weights that are not finite)',
-      });
-  });
-  return unusable.length ? { ok: false, errors: unusable } : { ok: true, predictions };
+  const unusable = nonFiniteRows(predictions);
+  return unusable.length
+    ? {
+        ok: false,
+        errors: unusable.map((row) => ({ row, field: '', message: NON_FINITE_MESSAGE })),
+      }
+    : { ok: true, predictions };
 }
 
-/** NaN and infinities would reach JSON as null: no answer a caller can use. */
+/**
+ * NaN and infinities would reach JSON as null: no answer a caller can use. The
+ * CLI and the server both refuse such a row with this message.
+ */
+export const NON_FINITE_MESSAGE =
+  'the model gives no finite prediction for this row (NaN or infinity: a value far outside the training data, or weights that are not finite)';
+
 function isFinitePrediction(p: Prediction): boolean {
   if ('value' in p) return Number.isFinite(p.value);
   return Object.values(p.probabilities).every(Number.isFinite);
+}
+
+/** The 0-based rows of `predictions` that are not finite. */
+export function nonFiniteRows(predictions: readonly Prediction[]): number[] {
+  const rows: number[] = [];
+  predictions.forEach((p, i) => {
+    if (!isFinitePrediction(p)) rows.push(i);
+  });
+  return rows;
 }
 
 /**

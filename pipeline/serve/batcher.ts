@@ -11,9 +11,8 @@
  */
 import { predictMatrix } from '../model/predict-matrix.js';
 import type { Prediction } from '../predict/predict.js';
-import { decodeOutputs } from '../predict/predict.js';
+import { decodeOutputs, NON_FINITE_MESSAGE, nonFiniteRows } from '../predict/predict.js';
 import { encodeRows, type FieldError } from '../prepare/preprocess.js';
-import { NON_FINITE_MESSAGE, nonFiniteRows } from './finite.js';
 import type { ModelSlot } from './model-slot.js';
 
 export type BatchOutcome =

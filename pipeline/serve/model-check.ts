@@ -9,10 +9,9 @@ import { join } from 'node:path';
 import { PipelineError } from '../errors.js';
 import type { ModelBundle } from '../model/load.js';
 import { predictMatrix } from '../model/predict-matrix.js';
-import { decodeOutputs } from '../predict/predict.js';
+import { decodeOutputs, nonFiniteRows } from '../predict/predict.js';
 import type { Preprocess } from '../prepare/preprocess.js';
 import { clip } from '../util/text.js';
-import { nonFiniteRows } from './finite.js';
 
 const REFUSED_HINT =
   'Keep the files of a bundle together as `mlops train` wrote them, or fetch the version again with `mlops registry fetch`.';
