@@ -4,8 +4,6 @@
  * names the endpoint and the object, instead of waiting minutes in silence.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -19,11 +17,11 @@ import {
 import { pullData, pushData } from '../../pipeline/data/sync.js';
 import { PipelineError } from '../../pipeline/errors.js';
 import { runMlops } from '../helpers/project.js';
+import { startSilentServer, type SilentServer } from '../storage/silent-server.js';
 
 let dir: string;
 let ws: Workspace;
-let server: Server;
-let sockets: Socket[];
+let silent: SilentServer;
 let endpoint: string;
 
 beforeEach(async () => {
@@ -37,20 +35,12 @@ beforeEach(async () => {
   await writeFile(join(dir, 'data', 'rows.csv'), 'id,x\n1,2\n');
   ws = await openWorkspace(dir);
   await addData(ws, join(dir, 'data', 'rows.csv'));
-  // Accepts every connection, reads what comes, never writes a byte.
-  sockets = [];
-  server = createServer((socket) => {
-    sockets.push(socket);
-    socket.on('error', () => undefined);
-    socket.resume();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  silent = await startSilentServer();
+  endpoint = silent.url;
 });
 
 afterEach(async () => {
-  for (const s of sockets) s.destroy();
-  await new Promise((resolve) => server.close(resolve));
+  await silent.close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -73,7 +63,7 @@ describe('a remote that never answers', () => {
     );
     expect(error.hint).toMatch(/--timeout SECONDS or set MLOPS_REMOTE_TIMEOUT/);
     expect(ms).toBeLessThan(15_000);
-    expect(sockets.length).toBeGreaterThanOrEqual(3);
+    expect(silent.connections()).toBeGreaterThanOrEqual(3);
   }, 30_000);
 
   it('pull gives up within the deadline, naming the endpoint and the object', async () => {

@@ -7,8 +7,6 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -21,6 +19,7 @@ import { openRegistry } from '../../pipeline/registry/open.js';
 import type { StorageAccess } from '../../pipeline/storage/access.js';
 import { MLOPS_BIN } from '../helpers/project.js';
 import { startFakeGcs, type FakeGcs } from './fake-gcs.js';
+import { startSilentServer, type SilentServer } from './silent-server.js';
 
 const run = promisify(execFile);
 const KEY = { type: 'service_account', client_email: 'ci@p.iam.gserviceaccount.com' };
@@ -153,33 +152,22 @@ describe('one retry policy', () => {
 });
 
 describe('one deadline rule', () => {
-  let server: Server;
-  let sockets: Socket[];
+  let server: SilentServer;
   let silent: string;
 
   beforeEach(async () => {
-    // Accepts every connection, reads what comes, never writes a byte.
-    sockets = [];
-    server = createServer((socket) => {
-      sockets.push(socket);
-      socket.on('error', () => undefined);
-      socket.resume();
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    silent = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await startSilentServer();
+    silent = server.url;
   });
 
-  afterEach(async () => {
-    for (const s of sockets) s.destroy();
-    await new Promise((resolve) => server.close(resolve));
-  });
+  afterEach(() => server.close());
 
   it('an endpoint that never answers is given up by both after 3 requests of a third of --timeout each', async () => {
     for (const [work, name] of [
       [pull, `gs://team/${object}`],
       [registryRead, `gs://team/models/${ALIAS}`],
     ] as const) {
-      const before = sockets.length;
+      const before = server.connections();
       const start = Date.now();
       const error = await failure(work(access(silent)));
       expect(Date.now() - start).toBeLessThan(15_000);
@@ -187,7 +175,7 @@ describe('one deadline rule', () => {
       expect(error.hint).toBe(
         'Check the network and the endpoint. To allow more time, pass --timeout SECONDS or set MLOPS_REMOTE_TIMEOUT (1.5 s now).',
       );
-      expect(sockets.length - before).toBeGreaterThanOrEqual(3);
+      expect(server.connections() - before).toBeGreaterThanOrEqual(3);
     }
   }, 60_000);
 
