@@ -27,6 +27,9 @@ const LAYERS = [
   ['search'],
   ['train'],
   ['gate'],
+  // The production record: a model's digest (model/) and its metrics as a
+  // baseline (gate/), kept on a git ref; report renders it and run reads it.
+  ['production'],
   ['package'],
   // Bench (not on the flow's line) measures a saved model and returns a typed
   // result, bench.json, which report renders as it renders evaluate's metrics:
