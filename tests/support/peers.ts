@@ -1,0 +1,35 @@
+/**
+ * The real peers the interop tests talk to, installed by the test setup
+ * (scripts/services/dvc.sh, scripts/services/fake-gcs-server.sh) at one place
+ * outside the work tree. A missing peer fails the test that needs it, with the
+ * command that installs it: `npm test` runs that command itself, so a skip
+ * would only hide a broken setup.
+ */
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const root = process.env['MLOPS_PEERS_DIR'] ?? join(homedir(), '.cache', 'mlops-test');
+
+function peer(path: string, script: string): string {
+  if (!existsSync(path))
+    throw new Error(
+      `${path} is missing: install it with \`bash ${resolve(repo, script)}\` (npm test runs it)`,
+    );
+  return path;
+}
+
+/** The `dvc` executable of the pinned DVC (with dvc-gs) virtual environment. */
+export function dvcBinary(): string {
+  return peer(join(root, 'dvc', 'bin', 'dvc'), 'scripts/services/dvc.sh');
+}
+
+/** The pinned fake-gcs-server executable. */
+export function fakeGcsServerBinary(): string {
+  return peer(
+    join(root, 'fake-gcs-server', 'bin', 'fake-gcs-server'),
+    'scripts/services/fake-gcs-server.sh',
+  );
+}
