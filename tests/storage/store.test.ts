@@ -1,7 +1,7 @@
 /**
  * The store every caller shares: compare-and-swap, streaming, listing and the
- * one URL parser, on a local folder and on the GCS stand-in through the real
- * @google-cloud/storage client.
+ * one URL parser, on a local folder and on fake-gcs-server (a GCS emulator)
+ * through the real @google-cloud/storage client.
  */
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,15 +15,15 @@ import { PreconditionFailed } from '../../pipeline/storage/failure.js';
 import { GcsStore } from '../../pipeline/storage/gcs.js';
 import { LocalStore } from '../../pipeline/storage/local.js';
 import type { Store } from '../../pipeline/storage/store.js';
-import { startFakeGcs, type FakeGcs } from './fake-gcs.js';
+import { startGcsEmulator, type GcsEmulator } from '../support/gcs-emulator.js';
 
 let tmp: string;
-let gcs: FakeGcs;
+let gcs: GcsEmulator;
 let count = 0;
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'storage-store-'));
-  gcs = await startFakeGcs('bucket');
+  gcs = await startGcsEmulator(['bucket']);
 });
 
 afterAll(async () => {
