@@ -1,4 +1,10 @@
 /**
+ * Only for faults: the GCS tests run against fake-gcs-server, a real emulator
+ * (tests/support/gcs-emulator.ts); this stand-in stays for what an emulator
+ * cannot be made to do on cue — answer one chosen request with a 5xx, 429 or
+ * 403, drop a connection part-way through an answer, or fall silent — which the
+ * retry, deadline and credential tests need.
+ *
  * A local HTTP server speaking the part of the GCS JSON API that
  * @google-cloud/storage uses for our stores: listing by prefix with pages,
  * object metadata, media download (of a given generation), multipart upload
