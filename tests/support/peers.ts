@@ -1,7 +1,7 @@
 /**
  * The real peers the interop tests talk to, installed by the test setup
- * (scripts/services/dvc.sh, scripts/services/fake-gcs-server.sh) at one place
- * outside the work tree. A missing peer fails the test that needs it, with the
+ * (scripts/services/dvc.sh, fake-gcs-server.sh, schemathesis.sh, zizmor.sh) at
+ * one place outside the work tree. A missing peer fails the test that needs it, with the
  * command that installs it: `npm test` runs that command itself, so a skip
  * would only hide a broken setup.
  */
@@ -32,4 +32,17 @@ export function fakeGcsServerBinary(): string {
     join(root, 'fake-gcs-server', 'bin', 'fake-gcs-server'),
     'scripts/services/fake-gcs-server.sh',
   );
+}
+
+/** The `schemathesis` executable of its pinned virtual environment. */
+export function schemathesisBinary(): string {
+  return peer(
+    join(root, 'schemathesis', 'bin', 'schemathesis'),
+    'scripts/services/schemathesis.sh',
+  );
+}
+
+/** The `zizmor` executable of its pinned virtual environment. */
+export function zizmorBinary(): string {
+  return peer(join(root, 'zizmor', 'bin', 'zizmor'), 'scripts/services/zizmor.sh');
 }
