@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import seedrandom from 'seedrandom';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { addData, openWorkspace } from '../../pipeline/data/dvc/workspace.js';
+import { startGcsEmulator, type GcsEmulator } from '../support/gcs-emulator.js';
 import { dvcBinary } from '../support/peers.js';
 
 const run = promisify(execFile);
@@ -20,23 +21,35 @@ const MLOPS = resolve('bin/mlops.js');
 const SLOW = 120_000;
 let dir: string;
 let repo: string;
+/** What mlops is run with: the emulator's endpoint, for the gs:// tests. */
+let mlopsEnv: Record<string, string> = {};
 
 /** `dvc` as a user runs it, with no analytics and no prompt. */
 async function dvc(cwd: string, ...args: string[]): Promise<string> {
   const { stdout } = await run(dvcBinary(), args, {
     cwd,
-    env: { ...process.env, DVC_NO_ANALYTICS: '1', DVC_SITE_CACHE_DIR: join(dir, 'site-cache') },
+    env: {
+      ...process.env,
+      DVC_NO_ANALYTICS: '1',
+      DVC_SITE_CACHE_DIR: join(dir, 'site-cache'),
+      // No credentials here: google-auth need not probe for a GCE metadata server.
+      NO_GCE_CHECK: 'true',
+    },
   });
   return stdout;
 }
 
-async function mlops(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string }> {
+/** `mlops` as a user runs it; `output` is what it printed on stdout and stderr. */
+async function mlops(cwd: string, ...args: string[]): Promise<{ code: number; output: string }> {
   try {
-    const { stdout } = await run('node', [MLOPS, ...args], { cwd });
-    return { code: 0, stdout };
+    const { stdout, stderr } = await run('node', [MLOPS, ...args], {
+      cwd,
+      env: { ...process.env, ...mlopsEnv },
+    });
+    return { code: 0, output: `${stdout}${stderr}` };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: `${e.stdout}${e.stderr}` };
+    return { code: e.code, output: `${e.stdout}${e.stderr}` };
   }
 }
 
@@ -99,6 +112,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  mlopsEnv = {};
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -124,7 +138,7 @@ describe('mlops data and the real dvc on a local remote', () => {
       await freshClone();
 
       const pull = await mlops(repo, 'data', 'pull');
-      expect(pull.code, pull.stdout).toBe(0);
+      expect(pull.code, pull.output).toBe(0);
       expect(await readFile(join(repo, 'data', 'rows.csv'), 'utf8')).toBe(ROWS);
       const images = await tree(join(repo, 'data', 'images'));
       expect([...images.keys()].sort()).toEqual(Object.keys(IMAGES).sort());
@@ -132,8 +146,8 @@ describe('mlops data and the real dvc on a local remote', () => {
         Buffer.from('unicode and a space\n').toString('base64'),
       );
       const status = await mlops(repo, 'data', 'status');
-      expect(status.code, status.stdout).toBe(0);
-      expect(status.stdout).toMatch(/in sync\s+data\/images\n/);
+      expect(status.code, status.output).toBe(0);
+      expect(status.output).toMatch(/in sync\s+data\/images\n/);
       // mlops rewrote no pointer, and dvc agrees the checkout is the data it pushed.
       expect(await readFile(join(repo, 'data', 'rows.csv.dvc'), 'utf8')).toBe(pointers.rows);
       expect(await readFile(join(repo, 'data', 'images.dvc'), 'utf8')).toBe(pointers.images);
@@ -143,7 +157,7 @@ describe('mlops data and the real dvc on a local remote', () => {
       await writeFile(join(repo, 'data', 'images', 'sub', 'b.txt'), 'changed\n');
       const changed = await mlops(repo, 'data', 'status');
       expect(changed.code).toBe(1);
-      const now = /modified\s+data\/images \(now ([0-9a-f]{32}\.dir)\)/.exec(changed.stdout)?.[1];
+      const now = /modified\s+data\/images \(now ([0-9a-f]{32}\.dir)\)/.exec(changed.output)?.[1];
       expect(await dvc(repo, 'status')).toMatch(/modified:\s+data\/images/);
       // ... and the hash mlops reports is the one dvc records for it.
       await dvc(repo, 'add', '-q', 'data/images');
@@ -162,7 +176,7 @@ describe('mlops data and the real dvc on a local remote', () => {
         ['data', 'push'],
       ]) {
         const r = await mlops(repo, ...args);
-        expect(r.code, r.stdout).toBe(0);
+        expect(r.code, r.output).toBe(0);
       }
       await freshClone();
 
@@ -180,6 +194,47 @@ describe('mlops data and the real dvc on a local remote', () => {
       expect(dataStatus['uncommitted'] ?? {}).toEqual({});
       expect(dataStatus['not_in_cache'] ?? []).toEqual([]);
       expect(dataStatus['unknown'] ?? []).toEqual([]);
+    },
+    SLOW,
+  );
+});
+
+describe('mlops data and the real dvc (dvc-gs) on a gs:// remote in fake-gcs-server', () => {
+  let gcs: GcsEmulator;
+  beforeEach(async () => {
+    gcs = await startGcsEmulator(['team-data']);
+    // dvc-gs takes the endpoint from the remote's config; mlops from its environment.
+    await dvc(repo, 'remote', 'add', '-d', 'gcs', 'gs://team-data/dvcstore');
+    await dvc(repo, 'remote', 'modify', 'gcs', 'endpointurl', gcs.endpoint);
+    mlopsEnv = { MLOPS_GCS_ENDPOINT: gcs.endpoint };
+  });
+  afterEach(async () => {
+    await gcs.close();
+  });
+
+  it(
+    'mlops pulls what dvc pushed, and dvc pulls what mlops pushed',
+    async () => {
+      await writeTree(join(repo, 'data'), { 'rows.csv': ROWS });
+      await dvc(repo, 'add', '-q', 'data/rows.csv');
+      await dvc(repo, 'push', '-q');
+      await writeTree(join(repo, 'data', 'images'), IMAGES);
+      const add = await mlops(repo, 'data', 'add', 'data/images');
+      expect(add.code, add.output).toBe(0);
+      const push = await mlops(repo, 'data', 'push');
+      expect(push.code, push.output).toBe(0);
+      expect(push.output).toMatch(/1 already in gs:\/\/team-data\/dvcstore/);
+      await freshClone();
+
+      const pull = await mlops(repo, 'data', 'pull', 'data/rows.csv.dvc');
+      expect(pull.code, pull.output).toBe(0);
+      expect(await readFile(join(repo, 'data', 'rows.csv'), 'utf8')).toBe(ROWS);
+      await dvc(repo, 'pull', '-q', 'data/images.dvc');
+      expect([...(await tree(join(repo, 'data', 'images'))).keys()].sort()).toEqual(
+        Object.keys(IMAGES).sort(),
+      );
+      expect(await dvc(repo, 'status', '--cloud')).toMatch(/in sync/);
+      expect((await mlops(repo, 'data', 'status')).code).toBe(0);
     },
     SLOW,
   );
