@@ -4,9 +4,12 @@
  * the job summary.
  */
 import { higherIsBetter } from '../config/metrics.js';
+import { shortSha } from '../model/digest.js';
 import type { Metadata } from '../model/metadata.js';
+import type { ProductionBaseline } from '../production/baseline.js';
 import type { MetricsFile } from './metrics-file.js';
 import { barChart, downsample, lineChart } from './mermaid.js';
+import { renderModelIdentity, type ModelIdentity } from './sections/model-identity.js';
 
 /** Marks the one report comment on a pull request, so it is updated, never repeated. */
 export const REPORT_MARKER = '<!-- mlops-report -->';
@@ -65,9 +68,12 @@ export function placeSection(report: string, section: ReportSection): string {
 export interface ReportInput {
   result: MetricsFile;
   metadata: Metadata;
-  baseline?: { model_version?: string | undefined; metrics: Record<string, number> };
+  /** What the change gates compared with; from the production record, it names that record. */
+  baseline?: ProductionBaseline;
   /** Sections other stages add: benchmark, data changes. */
   sections?: readonly ReportSection[];
+  /** The model's bytes, named near the top so a deploy can match them. */
+  identity?: ModelIdentity;
 }
 
 export function fmt(x: number | null | undefined, digits = 4): string {
@@ -116,16 +122,29 @@ function metricsSection(result: MetricsFile, baseline?: ReportInput['baseline'])
     const worse = higherIsBetter(name) ? delta < -1e-12 : delta > 1e-12;
     return [name, fmt(value), fmt(base), `${signed(delta)} ${better ? '🟢' : worse ? '🔴' : '⚪'}`];
   });
-  const baselineNote = baseline
-    ? `Baseline: production model${baseline.model_version ? ` \`${baseline.model_version}\`` : ''}.`
-    : 'No production baseline yet: deltas appear once a model is in production.';
   return [
     `### Metrics (test split, ${result.rows} rows)`,
     '',
     table(['Metric', 'This model', 'Baseline', 'Δ'], rows),
     '',
-    baselineNote,
+    baselineNote(baseline),
   ].join('\n');
+}
+
+/** 2026-11-26 19:15 UTC: when a record went live, to the minute. */
+function liveSince(iso: string): string {
+  const utc = new Date(iso).toISOString();
+  return `${utc.slice(0, 10)} ${utc.slice(11, 16)} UTC`;
+}
+
+/** Which production the deltas are against, or that there is none. */
+function baselineNote(baseline: ReportInput['baseline']): string {
+  const production = baseline?.production;
+  if (production)
+    return `Compared with production \`${production.model_version}\` (weights \`${shortSha(production.weights_sha256)}\`), live since ${liveSince(production.at)} (${production.event}).`;
+  if (baseline)
+    return `Baseline: production model${baseline.model_version ? ` \`${baseline.model_version}\`` : ''}.`;
+  return 'No production model yet: nothing to compare with; gates on changes are skipped.';
 }
 
 function gatesSection(result: MetricsFile): string {
@@ -286,6 +305,7 @@ export function renderReport(input: ReportInput): string {
     REPORT_MARKER,
     verdict(result),
     summary,
+    input.identity && renderModelIdentity(input.identity),
     metricsSection(result, input.baseline),
     gatesSection(result),
     ...(input.sections ?? []).map(sectionBlock),

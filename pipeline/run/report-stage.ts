@@ -6,8 +6,9 @@
 import { relative } from 'node:path';
 import type { OutputPaths } from '../config/paths.js';
 import { PipelineError } from '../errors.js';
-import type { Baseline } from '../gate/baseline.js';
+import { modelDigest } from '../model/digest.js';
 import type { Metadata } from '../model/metadata.js';
+import type { ProductionBaseline } from '../production/baseline.js';
 import { findingSections, type ReportFindings } from '../report/findings.js';
 import { renderReport } from '../report/markdown.js';
 import type { MetricsFile } from '../report/metrics-file.js';
@@ -17,7 +18,7 @@ export async function reportStage(
   ctx: { paths: Pick<OutputPaths, 'metrics' | 'model' | 'report'> },
   result: MetricsFile,
   metadata: Metadata,
-  baseline?: Baseline,
+  baseline?: ProductionBaseline,
   found: ReportFindings = {},
 ): Promise<string> {
   // After a retrain without evaluate, the two files describe different models;
@@ -28,7 +29,14 @@ export async function reportStage(
       `${relative(process.cwd(), ctx.paths.metrics) || ctx.paths.metrics}: has the metrics of model ${result.model_version}, but ${relative(process.cwd(), ctx.paths.model) || ctx.paths.model} holds model ${metadata.model_version}`,
       { hint: 'Score the saved model with `mlops evaluate` first.' },
     );
-  const markdown = renderReport({ result, metadata, baseline, sections: findingSections(found) });
+  const identity = await modelDigest(ctx.paths.model);
+  const markdown = renderReport({
+    result,
+    metadata,
+    baseline,
+    sections: findingSections(found),
+    identity,
+  });
   await writeFileAtomic(ctx.paths.report, markdown);
   return markdown;
 }

@@ -1,10 +1,11 @@
 /** `mlops run`: every stage of the pull-request pipeline, in one process. */
+import { dirname, resolve } from 'node:path';
 import { benchOfModel } from '../bench/stage.js';
 import type { BackendName } from '../train/backend.js';
 import type { MetricsFile } from '../report/metrics-file.js';
 import { dataChangesAgainst } from '../data/diff/against.js';
 import type { RemoteAccess } from '../data/remote/open.js';
-import { readBaselineFile } from '../gate/baseline.js';
+import { resolveBaseline } from '../production/baseline.js';
 import { openRun, type RunContext } from './context.js';
 import { evaluateStage } from './evaluate-stage.js';
 import type { RunEvents } from './events.js';
@@ -15,6 +16,7 @@ import { trainStage } from './train-stage.js';
 export interface RunOptions {
   config: string;
   overrides?: readonly string[];
+  /** A metrics.json to compare with, or `production`: the production record. */
   baseline?: string;
   backend?: BackendName;
   force?: boolean;
@@ -40,7 +42,7 @@ export interface RunResult {
 export async function runPipeline(options: RunOptions): Promise<RunResult> {
   const { events, signal } = options;
   // Read everything that can be wrong before anything is written.
-  const baseline = await readBaselineFile(options.baseline);
+  const baseline = await resolveBaseline(options.baseline, dirname(resolve(options.config)));
   const context = await openRun(options.config, options.overrides, {
     remoteAccess: options.remoteAccess,
   });

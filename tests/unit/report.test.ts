@@ -110,7 +110,7 @@ describe('report', () => {
       '## ❌ penguins-species: 1 of 4 gates failed: `log_loss <= 1e-9`',
     );
     expect(report).toMatch(/^\| log_loss <= 1e-9 \| .* \| ≤ 1e-9 \| ❌ fail \|$/m);
-    expect(report).toContain('No production baseline yet');
+    expect(report).toContain('No production model yet: nothing to compare with');
   });
 
   it('tables the trials of a search and marks the one kept', async () => {

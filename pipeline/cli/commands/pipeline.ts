@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { benchOfModel } from '../../bench/stage.js';
 import { loadConfig } from '../../config/load.js';
 import { outputPaths } from '../../config/paths.js';
-import { readBaselineFile } from '../../gate/baseline.js';
+import { resolveBaseline } from '../../production/baseline.js';
 import { failOnGates } from '../../gate/fail.js';
 import { readMetadata } from '../../model/files.js';
 import { fmt } from '../../report/markdown.js';
@@ -28,7 +28,7 @@ export function registerPipelineCommands(program: Command): void {
     .description('run every stage of the pull-request pipeline: train, evaluate, gate, report')
     .option(
       '--baseline <file>',
-      'metrics.json of the production model, for deltas and change gates',
+      'metrics.json to compare with, or "production": the production record (fetched from origin), for deltas and change gates',
     )
     .option('--force', 'train even when the saved model is up to date')
     .option('--data-base <rev>', 'add a data-changes section against the data at this git revision')
@@ -93,14 +93,17 @@ export function registerPipelineCommands(program: Command): void {
 
   withCommon(program.command('gate'))
     .description('check the gates of mlops.yaml against reports/metrics.json; exit 1 if one fails')
-    .option('--baseline <file>', 'metrics.json of the production model, for change gates')
+    .option(
+      '--baseline <file>',
+      'metrics.json to compare with, or "production": the production record, for change gates',
+    )
     .option(
       '--metrics <file>',
       'metrics to check (default: reports/metrics.json beside the config)',
     )
     .action(async (opts: CommonOptions & { baseline?: string; metrics?: string }) => {
-      const baseline = await readBaselineFile(opts.baseline);
       const loaded = await loadConfig(opts.config, opts.set);
+      const baseline = await resolveBaseline(opts.baseline, loaded.dir);
       const paths = outputPaths(loaded.dir);
       if (opts.metrics) paths.metrics = resolve(opts.metrics);
       const result = await gateStage(
@@ -114,14 +117,17 @@ export function registerPipelineCommands(program: Command): void {
 
   withCommon(program.command('report'))
     .description('write reports/report.md from reports/metrics.json and the saved model')
-    .option('--baseline <file>', 'metrics.json of the production model, for the delta column')
+    .option(
+      '--baseline <file>',
+      'metrics.json to compare with, or "production": the production record, for the delta column',
+    )
     .action(async (opts: CommonOptions & { baseline?: string }) => {
       const loaded = await loadConfig(opts.config, opts.set);
       const paths = outputPaths(loaded.dir);
       const result = await readMetricsFile(paths.metrics);
       const metadata = await readMetadata(paths.model);
       // Without --baseline: the one the gates were checked against, if any.
-      const baseline = await readBaselineFile(opts.baseline ?? result.baseline?.path);
+      const baseline = await resolveBaseline(opts.baseline ?? result.baseline?.path, loaded.dir);
       const bench = await benchOfModel(paths, result.model_version);
       await reportStage({ paths }, result, metadata, baseline?.data, { bench });
       say('report', show(paths.report));
