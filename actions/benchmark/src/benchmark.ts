@@ -1,13 +1,18 @@
 /**
  * The benchmark stage of pipeline/bench on the model the train job left in
- * artifacts/model: reports/bench.json, gated by `bench.gates` of mlops.yaml, and
- * its section added to the report.
+ * artifacts/model: reports/bench.json, gated by `bench.gates` of mlops.yaml
+ * against production's bench.json (from the production record, unless a
+ * baseline file is given), and its section added to the report.
  */
 import * as core from '@actions/core';
 import { resolve } from 'node:path';
 import { readBenchBaseline } from '../../../pipeline/bench/bench-file.js';
 import { benchPath, benchStage } from '../../../pipeline/bench/stage.js';
 import type { BenchFile } from '../../../pipeline/bench/bench-file.js';
+import {
+  productionBaselines,
+  type ResolvedBaseline,
+} from '../../../pipeline/production/baseline.js';
 import { openRun } from '../../../pipeline/run/context.js';
 import { benchSection } from '../../../pipeline/report/sections/benchmark.js';
 import { loadCurrentBundle } from '../../../pipeline/run/current-bundle.js';
@@ -19,10 +24,19 @@ import type { BenchmarkSettings } from './settings.js';
 export async function benchmark(
   settings: BenchmarkSettings,
 ): Promise<{ result: BenchFile; jsonPath: string }> {
-  const baseline = settings.baseline
-    ? { path: settings.baseline, data: await readBenchBaseline(settings.baseline) }
-    : undefined;
   const ctx = await openRun(settings.config, settings.overrides);
+  const baseline: ResolvedBaseline | undefined = settings.baseline
+    ? { path: settings.baseline, data: await readBenchBaseline(settings.baseline) }
+    : (await productionBaselines(ctx.loaded.dir, { token: settings.githubToken })).bench;
+  const production =
+    baseline && 'production' in baseline.data ? baseline.data.production : undefined;
+  core.info(
+    production
+      ? `compared with the benchmark of production ${production.model_version}`
+      : baseline
+        ? `compared with ${baseline.path}`
+        : 'no production benchmark yet: nothing to compare with',
+  );
   const bundle = await loadCurrentBundle(ctx, settings.backend);
   const result = await benchStage({
     loaded: ctx.loaded,

@@ -1,8 +1,7 @@
 /**
- * The GitHub Actions cache, for the two things worth keeping between runs: a
- * trained model, keyed on everything that decides its weights, and the
- * production baseline, which runs on the default branch save and pull request
- * runs restore (a pull request can read its base branch's caches).
+ * The GitHub Actions cache, for a trained model, keyed on everything that
+ * decides its weights. (What production is lives in the production record on
+ * refs/mlops/production, never here: cache entries expire and are per branch.)
  */
 import * as cache from '@actions/cache';
 import * as core from '@actions/core';
@@ -27,13 +26,8 @@ export function modelCacheKey(name: string, version: string, lockHash: string): 
   return `mlops-model-${name}-${version}-${lockHash}`;
 }
 
-/** Every baseline key starts with this; the newest one wins a prefix restore. */
-export function baselineKeyPrefix(name: string): string {
-  return `mlops-baseline-${name}-`;
-}
-
-export async function restore(paths: string[], key: string, prefixes: string[] = []) {
-  return cache.restoreCache(paths, key, prefixes);
+export async function restore(paths: string[], key: string) {
+  return cache.restoreCache(paths, key);
 }
 
 /** Saving is best effort: a failed save warns and the step goes on. */

@@ -7,13 +7,12 @@ import { validate } from './validate.js';
 /** The action's work. `index.ts` calls it; a local runner can import and call it too. */
 export async function run(): Promise<void> {
   await runAction(async () => {
-    const { result, reportPath, baselineKey } = await validate(readSettings());
+    const { result, reportPath } = await validate(readSettings());
     const failed = result.gates.filter((g) => !g.passed).map((g) => g.name);
     core.setOutput('passed', result.passed === true);
     core.setOutput('failed-gates', JSON.stringify(failed));
     core.setOutput('report-path', reportPath);
     core.setOutput('baseline-version', result.baseline?.model_version ?? '');
-    if (baselineKey) core.setOutput('baseline-key', baselineKey);
     // Each failed gate is annotated on its line of mlops.yaml already; this fails
     // the step as every shell fails on gates, with one more annotation naming them all.
     failOnGates(result);

@@ -1,40 +1,19 @@
-import { PipelineError } from '../../../pipeline/errors.js';
-import { eventName, eventPayload } from '../../shared/src/github.js';
-import { flag, lines, text } from '../../shared/src/inputs.js';
+import { lines, secret, text } from '../../shared/src/inputs.js';
 
 export interface ValidateSettings {
   config: string;
   overrides: string[];
-  /** A metrics.json to compare with; when absent the baseline comes from the cache. */
+  /** A metrics.json to compare with; when absent the baseline is the production record. */
   baseline?: string;
-  useCache: boolean;
-  /** Save these metrics as the production baseline when every gate passes. */
-  saveBaseline: boolean;
-}
-
-/** Runs of the default branch (push, schedule, dispatch) define what production is. */
-function onDefaultBranch(): boolean {
-  const payload = eventPayload() as { repository?: { default_branch?: string } };
-  const branch = payload.repository?.default_branch;
-  return (
-    !!branch &&
-    process.env['GITHUB_REF'] === `refs/heads/${branch}` &&
-    ['push', 'schedule', 'workflow_dispatch'].includes(eventName())
-  );
+  /** Reads refs/mlops/production from origin (a checkout keeps no credentials). */
+  githubToken?: string;
 }
 
 export function readSettings(): ValidateSettings {
-  const save = text('save-baseline', 'auto').toLowerCase();
-  if (!['auto', 'true', 'false'].includes(save))
-    throw new PipelineError(
-      'usage',
-      `input "save-baseline": expected auto, true or false, got "${save}"`,
-    );
   return {
     config: text('config', 'mlops.yaml'),
     overrides: lines('set'),
     baseline: text('baseline') || undefined,
-    useCache: flag('cache', true),
-    saveBaseline: save === 'auto' ? onDefaultBranch() : save === 'true',
+    githubToken: secret('github-token') || undefined,
   };
 }
