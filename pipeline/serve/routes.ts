@@ -185,7 +185,13 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
     {
       schema: {
         summary: 'Prometheus metrics (text exposition format)',
-        response: { 200: { type: 'string' } },
+        // Declared with its own media type: without it the document says JSON.
+        response: {
+          200: {
+            description: 'Every metric of the server, in the Prometheus text format.',
+            content: { [metrics.registry.contentType]: { schema: { type: 'string' } } },
+          },
+        },
       },
     },
     async (_request, reply) => {
