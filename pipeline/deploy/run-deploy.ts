@@ -46,6 +46,11 @@ export interface DeployRunRequest {
   by: string;
   pid: number;
   events?: DeployRunEvents;
+  /**
+   * Last word before any host is contacted, dry run or not: everything is checked
+   * and the release built. Throwing stops the deploy with nothing sent.
+   */
+  approve?(plan: DeployPlan): Promise<void>;
   /** Stops the deploy: while planning, before anything is sent; later, as `deploy` describes. */
   signal?: AbortSignal;
 }
@@ -110,6 +115,7 @@ export async function runDeploy(request: DeployRunRequest): Promise<DeployRunRes
     throw error;
   });
   request.events?.planned?.(checked);
+  await request.approve?.(checked);
   if (request.dryRun) return { deployed: false, plan: checked };
   const result = await deploy({
     settings: checked.settings,
