@@ -18,7 +18,7 @@ import { dvcBinary } from '../support/peers.js';
 const run = promisify(execFile);
 const MLOPS = resolve('bin/mlops.js');
 /** DVC starts slowly (about a second a command) and the property test runs many. */
-const SLOW = 120_000;
+const SLOW = 240_000;
 let dir: string;
 let repo: string;
 /** What mlops is run with: the emulator's endpoint, for the gs:// tests. */
