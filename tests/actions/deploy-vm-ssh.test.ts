@@ -46,6 +46,9 @@ async function deployTo(vm: Vm, hostKey: string): Promise<ActionRun> {
       'service-command': vm.serviceCommand,
       'ready-port': String(vm.servicePort),
       'ready-timeout': '30',
+      // No pull request or git origin here: the review and the record are deploy-reviewed.test.ts's.
+      'require-review': 'false',
+      'record-production': 'false',
     },
   });
 }

@@ -65,6 +65,8 @@ describe('deploy-vm inputs', () => {
         'ssh-private-key': privateKey,
         'host-key': hostKey,
         'dry-run': 'true',
+        'require-review': 'false',
+        'record-production': 'false',
         ...inputs,
       },
     });

@@ -94,6 +94,8 @@ describe('secrets given as inputs', () => {
       'host-key': HOST_KEY,
       model,
       'dry-run': 'true',
+      'require-review': 'false',
+      'record-production': 'false',
     };
     const good = await runAction('deploy-vm', { workspace, inputs });
     expect(good.code, good.stdout).toBe(0);

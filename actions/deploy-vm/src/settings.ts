@@ -10,7 +10,44 @@ import type { SettingName } from '../../../pipeline/deploy/settings.js';
 import { PipelineError } from '../../../pipeline/errors.js';
 import { flag, integer, required, secret, text } from '../../shared/src/inputs.js';
 
-export type DeployInputs = Omit<DeployRunRequest, 'by' | 'pid' | 'events' | 'signal'>;
+export type DeployInputs = Omit<DeployRunRequest, 'by' | 'pid' | 'events' | 'signal' | 'approve'>;
+
+/** What happens around the deploy: the review it must match, the production record it writes. */
+export interface ReleaseInputs {
+  githubToken: string;
+  requireReview: boolean;
+  recordProduction: boolean;
+  metrics: string;
+  bench: string;
+}
+
+export function readReleaseInputs(): ReleaseInputs {
+  // Masked first: nothing below may print it.
+  const githubToken = secret('github-token');
+  const release = {
+    githubToken,
+    requireReview: flag('require-review', true),
+    recordProduction: flag('record-production', true),
+    metrics: text('metrics', 'reports/metrics.json'),
+    bench: text('bench', 'reports/bench.json'),
+  };
+  if (!githubToken && (release.requireReview || release.recordProduction))
+    throw new PipelineError('usage', 'input "github-token" is empty', {
+      hint: 'Give the job a token (github-token: ${{ github.token }}), or set require-review and record-production to false.',
+    });
+  return release;
+}
+
+/** The outside check after the switch: `<smoke-url>/readyz`, probed from the runner instead of through SSH. */
+function smokeUrl(): string | undefined {
+  const url = text('smoke-url', '').trim();
+  if (!url) return undefined;
+  try {
+    return new URL('readyz', url.endsWith('/') ? url : `${url}/`).href;
+  } catch {
+    throw new PipelineError('usage', `input "smoke-url": expected a URL, got "${url}"`);
+  }
+}
 
 /** The input each setting comes from, for messages. */
 const INPUTS: Record<string, string> = {
@@ -23,6 +60,7 @@ const INPUTS: Record<string, string> = {
   'readiness.timeout_ms': 'ready-timeout',
   keep: 'keep',
   server: 'server',
+  'readiness.url': 'smoke-url',
 };
 
 const inputName: SettingName = (path) => `input "${INPUTS[path.join('.')] ?? path.join('.')}"`;
@@ -36,6 +74,7 @@ export function readInputs(): DeployInputs {
       'input "ssh-private-key": expected a private key (-----BEGIN OPENSSH PRIVATE KEY----- …)',
     );
   const serviceCommand = text('service-command', '');
+  const smoke = smokeUrl();
   return {
     settings: {
       targets: [
@@ -50,6 +89,7 @@ export function readInputs(): DeployInputs {
       readiness: {
         port: integer('ready-port', 8080, { min: 1, max: 65_535 })!,
         timeout_ms: integer('ready-timeout', 60, { min: 1, max: 3_600 })! * 1000,
+        ...(smoke ? { url: smoke } : {}),
       },
       keep: integer('keep', 5, { min: 2, max: 100 })!,
     },

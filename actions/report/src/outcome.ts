@@ -6,17 +6,13 @@
  * late result for an older commit never replaces the head's.
  */
 import { REPORT_MARKER } from '../../../pipeline/report/markdown.js';
+import { headMarker } from '../../shared/src/sticky-comment.js';
 import type { FailedJob, WorkflowRun } from './run.js';
 
-const HEAD_MARKER = /^<!-- mlops-report-head ([0-9a-f]{7,64}) -->$/m;
-
-export function headMarker(sha: string): string {
-  return `<!-- mlops-report-head ${sha} -->`;
-}
-
-/** The commit a comment body describes, when it says. */
-export function describedHead(body: string): string | undefined {
-  return HEAD_MARKER.exec(body)?.[1];
+/** A report posted as it is (a pull_request run), with the head commit it describes marked under its first line. */
+export function markHead(report: string, sha: string): string {
+  const text = withoutMarker(report);
+  return [REPORT_MARKER, headMarker(sha), text].join('\n');
 }
 
 /** Names from the pull request's workflow file: inline code that nothing can break out of. */

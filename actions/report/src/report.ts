@@ -18,9 +18,13 @@ import {
   type Repository,
 } from '../../shared/src/github.js';
 import { findPullRequest } from '../../shared/src/pull-request.js';
-import { upsertComment, type StickyComment } from '../../shared/src/sticky-comment.js';
+import {
+  describedHead,
+  upsertComment,
+  type StickyComment,
+} from '../../shared/src/sticky-comment.js';
 import { writeSummary } from '../../shared/src/summary.js';
-import { describedHead, isSuperseded, renderOutcome } from './outcome.js';
+import { isSuperseded, markHead, renderOutcome } from './outcome.js';
 import { failedJobs, workflowRun, type FailedJob, type WorkflowRun } from './run.js';
 import type { ReportSettings } from './settings.js';
 
@@ -73,7 +77,9 @@ export async function publishReport(settings: ReportSettings): Promise<ReportOut
         failed: await whatFailed(octokit, repo, run),
         prHead: pr?.headSha,
       })
-    : report!;
+    : pr?.headSha
+      ? markHead(report!, pr.headSha)
+      : report!;
   await writeSummary((s) => s.addRaw(body, true));
   if (!pr) {
     core.notice('not a pull request run: the report is in the job summary only');

@@ -64,3 +64,38 @@ export async function findPullRequest(
   const match = fromHead.find((p) => p.head.sha === head.headSha) ?? fromHead[0];
   return match ? { number: match.number, headSha: match.head.sha } : undefined;
 }
+
+export interface MergedPullRequest {
+  number: number;
+  /** Its head when it was merged. */
+  headSha: string;
+}
+
+/**
+ * The pull request merged as `sha` (its merge_commit_sha: a merge, squash or the
+ * last commit of a rebase), found with GET /repos/{owner}/{repo}/commits/{sha}/pulls
+ * (contents: read and pull-requests: read); undefined for a direct push.
+ */
+export async function mergedPullRequest(
+  octokit: Octokit,
+  repo: Repository,
+  sha: string,
+): Promise<MergedPullRequest | undefined> {
+  let pulls;
+  try {
+    ({ data: pulls } = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({
+      ...repo,
+      commit_sha: sha,
+      per_page: 100,
+    }));
+  } catch (error) {
+    const status = (error as { status?: number }).status;
+    throw new PipelineError(
+      'usage',
+      `cannot list the pull requests of commit ${sha.slice(0, 12)} (HTTP ${status ?? '?'}): ${(error as Error).message}`,
+      { hint: 'The job needs `contents: read` and `pull-requests: read` in its permissions.' },
+    );
+  }
+  const merged = pulls.find((p) => p.merged_at && p.merge_commit_sha === sha);
+  return merged ? { number: merged.number, headSha: merged.head.sha } : undefined;
+}

@@ -44,6 +44,18 @@ async function tokenLogin(octokit: Octokit): Promise<string | undefined> {
   }
 }
 
+const HEAD_MARKER = /^<!-- mlops-report-head ([0-9a-f]{7,64}) -->$/m;
+
+/** Records in a comment which head commit of the pull request it describes. */
+export function headMarker(sha: string): string {
+  return `<!-- mlops-report-head ${sha} -->`;
+}
+
+/** The commit a comment body describes, when it says. */
+export function describedHead(body: string): string | undefined {
+  return HEAD_MARKER.exec(body)?.[1];
+}
+
 export function fitComment(body: string, marker: string): string {
   const marked = body.trimStart().startsWith(marker) ? body : `${marker}\n${body}`;
   if (marked.length <= MAX_COMMENT_LENGTH) return marked;
@@ -60,6 +72,27 @@ function ours(comments: ListedComment[], marker: string, login: string | undefin
         (login ? c.user?.login === login : c.user?.type === 'Bot'),
     )
     .sort((a, b) => b.created_at.localeCompare(a.created_at) || b.id - a.id);
+}
+
+export interface FoundComment {
+  id: number;
+  url: string;
+  body: string;
+}
+
+/** Our newest comment starting with `marker` on the issue or pull request, by the rule upsertComment updates by. */
+export async function findComment(
+  octokit: Octokit,
+  target: Repository & { issue_number: number },
+  marker: string,
+): Promise<FoundComment | undefined> {
+  const login = await tokenLogin(octokit);
+  const comments = await octokit.paginate(octokit.rest.issues.listComments, {
+    ...target,
+    per_page: 100,
+  });
+  const found = ours(comments, marker, login)[0];
+  return found ? { id: found.id, url: found.html_url, body: found.body ?? '' } : undefined;
 }
 
 export async function upsertComment(

@@ -1,7 +1,7 @@
 /**
  * A GitHub REST API on 127.0.0.1 for the operations the actions use: who the
  * token is, pull requests by head, issue comments and the jobs of a workflow
- * run. Every request is first checked against GitHub's OpenAPI description; one
+ * run, and the pull requests merged as a commit. Every request is first checked against GitHub's OpenAPI description; one
  * that does not match is answered 422 and recorded, and tests assert there were
  * none. The jobs answer is checked against the description too. Tokens carry
  * permissions as GITHUB_TOKEN does: a read-only token cannot comment.
@@ -42,6 +42,8 @@ export interface PullRequest {
   /** owner/name of the head repository: a fork's for a fork's pull request. */
   headRepo: string;
   state?: 'open' | 'closed';
+  /** Set once merged: the commit its merge made on the base branch (merge, squash or rebase). */
+  mergeCommitSha?: string;
 }
 
 export interface Comment {
@@ -231,6 +233,27 @@ export async function startGitHubServer(options: {
             found.map((p) => ({
               number: p.number,
               state: p.state ?? 'open',
+              head: {
+                ref: p.headRef,
+                sha: p.headSha,
+                label: `${p.headRepo.split('/')[0]}:${p.headRef}`,
+                repo: { full_name: p.headRepo },
+              },
+              base: { ref: 'main', repo: { full_name: options.repo } },
+            })),
+          );
+        }
+        case 'repos/list-pull-requests-associated-with-commit': {
+          const sha = op.params['commit_sha'];
+          const merged = pulls.filter((p) => p.mergeCommitSha === sha);
+          return send(
+            res,
+            200,
+            merged.map((p) => ({
+              number: p.number,
+              state: 'closed',
+              merge_commit_sha: p.mergeCommitSha,
+              merged_at: new Date(0).toISOString(),
               head: {
                 ref: p.headRef,
                 sha: p.headSha,
