@@ -50,7 +50,7 @@ export const ErrorResponse = {
         code: {
           type: 'string',
           description:
-            'invalid_input, non_finite_prediction, invalid_request, unauthorized, forbidden, not_found, payload_too_large, unsupported_media_type, not_ready, reload_failed or internal.',
+            'invalid_input, non_finite_prediction, invalid_request, unauthorized, forbidden, not_found, method_not_allowed, payload_too_large, unsupported_media_type, not_ready, reload_failed or internal.',
         },
         message: { type: 'string' },
         fields: { type: 'array', items: { $ref: 'FieldError#' } },

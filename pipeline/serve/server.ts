@@ -66,6 +66,7 @@ export interface PredictionServer {
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
+const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 export async function createPredictionServer(options: ServerOptions): Promise<PredictionServer> {
   const bodyLimit = options.bodyLimit ?? BODY_LIMIT_DEFAULT;
@@ -173,6 +174,20 @@ export async function createPredictionServer(options: ServerOptions): Promise<Pr
     const api = toApiError(error, bodyLimit);
     if (api.status >= 500) request.log.error({ err: error }, 'request failed');
     return sendError(request, reply, api);
+  });
+  // A route called with the wrong method is not "not found": say which methods it
+  // takes. Answered on request, before Fastify reads (or insists on) a body.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!request.is404) return done();
+    const path = request.url.split('?')[0]!;
+    const allowed = HTTP_METHODS.filter((method) => app.hasRoute({ method, url: path }));
+    if (!allowed.length) return done();
+    reply.header('allow', allowed.join(', '));
+    sendError(request, reply, {
+      status: 405,
+      code: 'method_not_allowed',
+      message: `${request.method} is not allowed on ${clip(path)}; use ${allowed.join(' or ')}`,
+    });
   });
   app.setNotFoundHandler((request, reply) =>
     sendError(request, reply, {

@@ -2,7 +2,8 @@
  * Schemathesis (the pinned release scripts/services/schemathesis.sh installs)
  * reads the server's own /openapi.json and sends generated requests, valid and
  * not: no answer may be a 5xx, and every answer's status, content type and body
- * must be the ones the document declares. With a token it also checks that the
+ * must be the ones the document declares; a documented path called with
+ * another method is a 405 naming the methods it takes. With a token it also checks that the
  * secured routes refuse a request without one. scripts/fuzz-server.sh runs the
  * same with many more examples.
  */
@@ -27,6 +28,8 @@ const CHECKS = [
   'status_code_conformance',
   'content_type_conformance',
   'response_schema_conformance',
+  // A documented path called with another method: 405 with Allow, not 404.
+  'unsupported_method',
 ];
 
 let model: TrainedModel;
