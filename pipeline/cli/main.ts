@@ -11,6 +11,7 @@ import { registerDataCommands } from './commands/data.js';
 import { registerDeployCommand } from './commands/deploy.js';
 import { registerPipelineCommands } from './commands/pipeline.js';
 import { registerPredictCommand } from './commands/predict.js';
+import { registerProductionCommand } from './commands/production.js';
 import { registerRegistryCommands } from './commands/registry.js';
 import { registerSchemaCommand } from './commands/schema.js';
 import { registerServeCommand } from './commands/serve.js';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerPredictCommand(program);
   registerBenchCommand(program);
   registerRegistryCommands(program);
+  registerProductionCommand(program);
   registerSchemaCommand(program);
   registerDeployCommand(program);
   registerServeCommand(program);

@@ -130,6 +130,11 @@ async function readEntry<T extends z.ZodType>(
   });
 }
 
+/** The record, metrics and benchmark of one commit of the history (an id from productionLog). */
+export function productionAt(repoDir: string, id: string): Promise<Production> {
+  return readAt(repoDir, id, id);
+}
+
 async function readAt(repoDir: string, rev: string, label: string): Promise<Production> {
   const read = <T extends z.ZodType>(file: string, schema: T, required: boolean) =>
     readEntry(repoDir, rev, label, file, schema, required);

@@ -7,6 +7,7 @@ import { higherIsBetter } from '../config/metrics.js';
 import { shortSha } from '../model/digest.js';
 import type { Metadata } from '../model/metadata.js';
 import type { ProductionBaseline } from '../production/baseline.js';
+import { liveSince } from '../production/render.js';
 import type { MetricsFile } from './metrics-file.js';
 import { barChart, downsample, lineChart } from './mermaid.js';
 import { renderModelIdentity, type ModelIdentity } from './sections/model-identity.js';
@@ -129,12 +130,6 @@ function metricsSection(result: MetricsFile, baseline?: ReportInput['baseline'])
     '',
     baselineNote(baseline),
   ].join('\n');
-}
-
-/** 2026-11-26 19:15 UTC: when a record went live, to the minute. */
-function liveSince(iso: string): string {
-  const utc = new Date(iso).toISOString();
-  return `${utc.slice(0, 10)} ${utc.slice(11, 16)} UTC`;
 }
 
 /** Which production the deltas are against, or that there is none. */

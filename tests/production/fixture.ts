@@ -65,9 +65,21 @@ export async function makeRepos(): Promise<Repos> {
       await writeFile(join(dir, 'preprocess.json'), '{}\n');
       await writeFile(join(dir, 'metadata.json'), JSON.stringify(metadata(version)));
       const metrics = join(dir, 'metrics.json');
+      // A metrics.json as `mlops evaluate` writes it, so the registry takes it too.
       await writeFile(
         metrics,
-        JSON.stringify({ model_version: version, metrics: { accuracy: 0.9 } }),
+        JSON.stringify({
+          model_version: version,
+          name: 'penguins-species',
+          task: 'classification',
+          created_at: '2026-01-01T00:00:00.000Z',
+          split: 'test',
+          rows: 10,
+          metrics: { accuracy: 0.9 },
+          gates: [],
+          passed: null,
+          baseline: null,
+        }),
       );
       const bench = join(dir, 'bench.json');
       await writeFile(bench, JSON.stringify({ model_version: version, metrics: { p99_ms: 2 } }));

@@ -9,8 +9,12 @@
  */
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { readMetadata } from '../../model/files.js';
+import { PRODUCTION_REF } from '../../production/git-ref.js';
+import { recordRollback } from '../../production/rollback.js';
 import { PipelineError } from '../../errors.js';
 import {
   fetchVersion,
@@ -102,6 +106,38 @@ async function evaluationOf(
   const file = await readMetricsFile(fallback);
   const { model_version } = await readMetadata(dir);
   return file.model_version === model_version ? { ...file, path: display(fallback) } : undefined;
+}
+
+/** The version production was rolled back to, fetched from the registry, as a production record. */
+async function recordRegistryRollback(
+  store: Store,
+  version: string,
+  opts: RegistryOptions & { push?: boolean },
+): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'mlops-rollback-'));
+  try {
+    const fetched = await fetchVersion(store, version, join(dir, 'model'));
+    if (!fetched)
+      throw new PipelineError('remote', `version ${version} left ${where(store)} just now`);
+    const { id, record } = await recordRollback(dirname(resolve(opts.config)), {
+      modelDir: join(dir, 'model'),
+      model_version: version,
+      metrics: fetched.record.metrics,
+      commit: fetched.record.lineage.git_commit,
+      remote: opts.push ? 'origin' : undefined,
+    }).catch((error: unknown) => {
+      if (!(error instanceof PipelineError)) throw error;
+      throw new PipelineError(error.code, `${error.message} (the registry alias moved already)`, {
+        hint: `Record it once the cause is fixed: mlops registry fetch ${version} --to <dir>, then mlops production record --event rollback --model <dir> --metrics <file>.`,
+        cause: error,
+      });
+    });
+    out(
+      `production record: rollback to ${record.model_version} as ${id.slice(0, 12)} on ${PRODUCTION_REF}${opts.push ? ', pushed to origin' : ' (local; push with --push)'}`,
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 function table(rows: string[][]): string {
@@ -197,9 +233,21 @@ export function registerRegistryCommands(program: Command): void {
   withRegistry(registry.command('rollback'))
     .description('point an alias back at the version it had before its last promotion')
     .argument('<alias>', 'staging or production')
-    .action(async (alias: string, opts: RegistryOptions) => {
-      const move = await rollback(storeFor(opts), alias);
+    .option(
+      '--record',
+      `production only: also append the rollback to the production record (${PRODUCTION_REF})`,
+    )
+    .option('--push', 'with --record: push the production record to origin')
+    .action(async (alias: string, opts: RegistryOptions & { record?: boolean; push?: boolean }) => {
+      if (opts.record && alias !== 'production')
+        throw new PipelineError(
+          'usage',
+          `--record: only a rollback of production is a production record, not of ${alias}`,
+        );
+      const store = storeFor(opts);
+      const move = await rollback(store, alias);
       out(`${move.alias}: ${move.from} -> ${move.version} (rolled back)`);
+      if (opts.record) await recordRegistryRollback(store, move.version, opts);
     });
 
   withRegistry(registry.command('fetch'))
