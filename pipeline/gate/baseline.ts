@@ -25,10 +25,3 @@ export function readBaseline(path: string): Promise<Baseline> {
     'A baseline is the metrics.json of the production model: {"metrics": {"accuracy": 0.97, …}}.',
   );
 }
-
-/** The baseline at `path`, with where it came from; none when no path is given. */
-export async function readBaselineFile(
-  path: string | undefined,
-): Promise<{ path: string; data: Baseline } | undefined> {
-  return path ? { path, data: await readBaseline(path) } : undefined;
-}
