@@ -6,10 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { decideReviewed, type ReviewEvidence } from '../../pipeline/deploy/reviewed.js';
-import {
-  parseModelIdentity,
-  renderModelIdentity,
-} from '../../pipeline/report/sections/model-identity.js';
+import { renderModelIdentity } from '../../pipeline/report/sections/model-identity.js';
+import { parseModelIdentity } from '../../pipeline/report/sections/read-model-identity.js';
 
 const A = 'a'.repeat(64);
 const B = 'b'.repeat(64);

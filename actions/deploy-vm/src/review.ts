@@ -12,7 +12,7 @@ import {
 } from '../../../pipeline/deploy/reviewed.js';
 import { PipelineError } from '../../../pipeline/errors.js';
 import { REPORT_MARKER } from '../../../pipeline/report/markdown.js';
-import { parseModelIdentity } from '../../../pipeline/report/sections/model-identity.js';
+import { parseModelIdentity } from '../../../pipeline/report/sections/read-model-identity.js';
 import type { Octokit, Repository } from '../../shared/src/github.js';
 import { mergedPullRequest } from '../../shared/src/pull-request.js';
 import { describedHead, findComment } from '../../shared/src/sticky-comment.js';
