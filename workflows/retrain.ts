@@ -1,11 +1,9 @@
 /**
- * retrain.yml: retrain by hand with overrides, or every week on fresh data;
- * gates the model, keeps it as an artifact named by its version (7 days) and
- * writes the report to the job summary. It neither registers the model nor
- * touches the production baseline: a model becomes the baseline only by being
- * deployed (deploy.yml).
+ * retrain.yml: retrain by hand with overrides, or every week on fresh data
+ * (mlops-retrain.yml). A retrain never becomes production.
  */
-import { action, checkout, job, upload } from './steps.js';
+import { mlopsRetrain } from './mlops-retrain.js';
+import { call, OWN_PIPELINE } from './steps.js';
 import type { Workflow } from './types.js';
 
 export const retrain: Workflow = {
@@ -37,35 +35,18 @@ export const retrain: Workflow = {
   permissions: {},
   concurrency: { group: 'retrain', 'cancel-in-progress': false },
   jobs: {
-    retrain: job({
-      'runs-on': 'ubuntu-latest',
-      'timeout-minutes': 30,
-      steps: [
-        checkout,
-        {
-          name: 'Reason',
-          env: { REASON: "${{ inputs.reason || 'weekly schedule' }}" },
-          run: 'echo "### Retrain: ${REASON}" >> "$GITHUB_STEP_SUMMARY"',
-        },
-        action('train', {
-          id: 'train',
-          with: {
-            // Empty inputs leave mlops.yaml as it is; the train action skips blank lines.
-            set: "${{ inputs.epochs && format('model.epochs={0}', inputs.epochs) || '' }}\n${{ inputs.learning-rate && format('model.learning_rate={0}', inputs.learning-rate) || '' }}",
-            force: true,
-          },
-        }),
-        action('validate-threshold', {
-          with: {
-            // A model nobody deployed is never what pull requests compare with.
-            'save-baseline': false,
-            set: "${{ inputs.epochs && format('model.epochs={0}', inputs.epochs) || '' }}\n${{ inputs.learning-rate && format('model.learning_rate={0}', inputs.learning-rate) || '' }}",
-          },
-        }),
-        upload('model-${{ steps.train.outputs.model-version }}', ['artifacts/model/', 'reports/'], {
-          name: 'Keep the model as an artifact',
-        }),
-      ],
+    retrain: call('mlops-retrain.yml', mlopsRetrain, {
+      with: {
+        ...OWN_PIPELINE,
+        // On the schedule there are no inputs: they are empty and mlops.yaml is used as it is.
+        epochs: '${{ inputs.epochs }}',
+        'learning-rate': '${{ inputs.learning-rate }}',
+        reason: '${{ inputs.reason }}',
+      },
+      secrets: {
+        MLOPS_REGISTRY: '${{ secrets.MLOPS_REGISTRY }}',
+        GCP_SA_KEY: '${{ secrets.GCP_SA_KEY }}',
+      },
     }),
   },
 };

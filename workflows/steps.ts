@@ -4,7 +4,15 @@
  * granted exactly that (`job()`), never a list kept by hand beside the steps.
  * Teams that require it can pin the tags to commit SHAs here.
  */
-import type { Job, Permission, Permissions, Step } from './types.js';
+import type {
+  CallJob,
+  Job,
+  Permission,
+  Permissions,
+  ReusableWorkflow,
+  Step,
+  WorkflowCallInput,
+} from './types.js';
 
 export const NODE_VERSION = '24';
 
@@ -20,12 +28,99 @@ export const setupNode: Step = {
 
 export const install: Step = { name: 'Install dependencies', run: 'npm ci' };
 
+/**
+ * Where the pipeline's own actions come from. A reusable workflow called from
+ * another repository runs in that repository's workspace, so `uses: ./actions/x`
+ * would name a folder of the caller's checkout, and `uses:` takes no
+ * expressions, so `owner/repo/actions/x@${{ inputs.ref }}` cannot be written
+ * either. Each job therefore checks the pipeline out at the ref its caller asks
+ * for (the major tag by default) into PIPELINE_DIR and uses the actions from
+ * there: the workflow file and the actions it runs come from one commit.
+ * This repository's own callers pass their own commit, so a pull request tests
+ * the actions it changes. MLOPS_REPOSITORY is the one place the pipeline's
+ * GitHub name is written; a fork that publishes it under another name changes it here.
+ */
+export const MLOPS_REPOSITORY = 'your-org/mlops-pipeline';
+export const MLOPS_MAJOR = 'v1';
+export const PIPELINE_DIR = '.mlops/pipeline';
+
+/** The inputs every reusable workflow takes to choose the pipeline it runs. */
+export const PIPELINE_INPUTS: Record<string, WorkflowCallInput> = {
+  'mlops-repository': {
+    description: 'The repository the pipeline and its actions are checked out from',
+    type: 'string',
+    required: false,
+    default: MLOPS_REPOSITORY,
+  },
+  'mlops-ref': {
+    description: 'The tag, branch or commit of the pipeline to run (default: the major tag)',
+    type: 'string',
+    required: false,
+    default: MLOPS_MAJOR,
+  },
+};
+
+/** This repository's own callers run the pipeline of the commit under test, not the published tag. */
+export const OWN_PIPELINE = {
+  'mlops-repository': '${{ github.repository }}',
+  'mlops-ref': '${{ github.sha }}',
+};
+
+/**
+ * The pipeline at the caller's chosen ref, in PIPELINE_DIR. `actions` checks
+ * out only what the runner loads (action.yml, the bundles, the vendored
+ * library), so a job that lints or tests the caller's repository does not find
+ * the pipeline's sources and tests in its tree; `all` is the whole package, for
+ * jobs that run the `mlops` CLI or stage the server.
+ */
+export function pipelineCheckout(what: 'actions' | 'all'): Step {
+  const sparse: Record<string, string | boolean> =
+    what === 'actions'
+      ? {
+          'sparse-checkout': '/actions/*/action.yml\n/actions/*/dist/\n/actions/vendor/',
+          'sparse-checkout-cone-mode': false,
+        }
+      : {};
+  return {
+    name: 'Check out the pipeline',
+    uses: checkout.uses!,
+    with: {
+      repository: '${{ inputs.mlops-repository }}',
+      ref: '${{ inputs.mlops-ref }}',
+      path: PIPELINE_DIR,
+      'persist-credentials': false,
+      ...sparse,
+    },
+  };
+}
+
+/** Node with npm's cache keyed on the pipeline's lockfile: the caller's repository may have none. */
+export const setupPipelineNode: Step = {
+  uses: setupNode.uses!,
+  with: {
+    'node-version': NODE_VERSION,
+    cache: 'npm',
+    'cache-dependency-path': `${PIPELINE_DIR}/package-lock.json`,
+  },
+};
+
+export const installPipeline: Step = {
+  name: 'Install the pipeline',
+  run: 'npm ci',
+  'working-directory': PIPELINE_DIR,
+};
+
+/** The `mlops` CLI of the checked-out pipeline, run from the caller's workspace (its mlops.yaml). */
+export const MLOPS_CLI = `node ${PIPELINE_DIR}/bin/mlops.js`;
+
 export type OwnAction =
   'lint' | 'test' | 'train' | 'validate-threshold' | 'benchmark' | 'report' | 'deploy-vm';
 
-/** A step of one of this repository's actions, `uses: ./actions/<name>`. */
+const OWN_ACTION_PREFIX = `./${PIPELINE_DIR}/actions/`;
+
+/** A step of one of the pipeline's actions, from the checkout `pipelineCheckout()` makes. */
 export function action(name: OwnAction, extra: Omit<Step, 'uses'> = {}): Step {
-  return { ...extra, uses: `./actions/${name}` };
+  return { ...extra, uses: `${OWN_ACTION_PREFIX}${name}` };
 }
 
 /** Nothing found to upload is an error on the success path; after a failure, what is there is kept. */
@@ -65,22 +160,35 @@ export const REPORT_ARTIFACT = 'mlops-report';
 
 /**
  * What our own actions do with the token they are given (`github-token`, which
- * defaults to the job's). Only report calls the API: it finds the pull request
- * (GET /pulls: pull-requests read), lists the jobs of the run it reports on
+ * defaults to the job's). report finds the pull request (GET /pulls:
+ * pull-requests read), lists the jobs of the run it reports on
  * (GET /actions/runs/{id}/jobs: actions read) and lists, creates and updates
  * the comment. Comments on a pull request go through the issues API, but GitHub
  * grants them on the target: pull-requests write covers them, issues is not needed.
- * The others read and write the Actions cache, which uses the runner's own
- * token (ACTIONS_RUNTIME_TOKEN), not GITHUB_TOKEN.
+ * validate-threshold and benchmark fetch the production record, a git ref of
+ * the repository (contents read). deploy-vm reads the merged pull request's
+ * comment for the reviewed model and answers on it (pull-requests write), and
+ * pushes the new production record once the release is live (contents write).
+ * train reads and writes the Actions cache, which uses the runner's own token
+ * (ACTIONS_RUNTIME_TOKEN), not GITHUB_TOKEN.
  */
 const OWN_ACTION_NEEDS: Record<OwnAction, Permissions> = {
   lint: {},
   test: {},
   train: {},
-  'validate-threshold': {},
-  benchmark: {},
+  'validate-threshold': { contents: 'read' },
+  benchmark: { contents: 'read' },
   report: { actions: 'read', 'pull-requests': 'write' },
-  'deploy-vm': {},
+  'deploy-vm': { contents: 'write', 'pull-requests': 'write' },
+};
+
+/**
+ * Scripts handed the token, by step name, and what they do with it: a `run:`
+ * step that names the token and is not listed here cannot be placed in a job.
+ */
+export const TOKEN_STEP_NEEDS: Record<string, Permissions> = {
+  // POST /git/refs and PATCH /git/refs/tags/vN (the tags), POST /releases.
+  'Tag the release and move the major tag': { contents: 'write' },
 };
 
 /** Third-party actions, by name without the version, as their READMEs state. */
@@ -103,10 +211,10 @@ const LEVEL: Record<Permission, number> = { none: 0, read: 1, write: 2 };
  */
 export function stepNeeds(step: Step): Permissions {
   if (step.uses) {
-    if (step.uses.startsWith('./actions/')) {
-      const name = step.uses.slice('./actions/'.length) as OwnAction;
+    if (step.uses.startsWith(OWN_ACTION_PREFIX)) {
+      const name = step.uses.slice(OWN_ACTION_PREFIX.length) as OwnAction;
       const needs = OWN_ACTION_NEEDS[name];
-      if (!needs) throw new Error(`${step.uses}: not an action of this repository`);
+      if (!needs) throw new Error(`${step.uses}: not an action of the pipeline`);
       return needs;
     }
     const needs = ACTION_NEEDS[step.uses.split('@')[0]!];
@@ -117,6 +225,8 @@ export function stepNeeds(step: Step): Permissions {
     return needs(step);
   }
   const text = JSON.stringify(step);
+  const declared = step.name === undefined ? undefined : TOKEN_STEP_NEEDS[step.name];
+  if (declared) return declared;
   if (/github\.token|secrets\.GITHUB_TOKEN/.test(text))
     throw new Error(
       `step "${step.name ?? step.run}" is handed the token: say what it needs in workflows/steps.ts`,
@@ -124,19 +234,40 @@ export function stepNeeds(step: Step): Permissions {
   return {};
 }
 
-/** The least that lets every step run: each scope at the highest level any step needs. */
-export function neededPermissions(steps: readonly Step[]): Permissions {
+/** Each scope at the highest level any of the grants has. */
+export function unionPermissions(grants: readonly Permissions[]): Permissions {
   const merged: Record<string, Permission> = {};
-  for (const step of steps)
-    for (const [scope, level] of Object.entries(stepNeeds(step)) as [string, Permission][])
+  for (const grant of grants)
+    for (const [scope, level] of Object.entries(grant) as [string, Permission][])
       if (level !== 'none' && LEVEL[level] > LEVEL[merged[scope] ?? 'none']) merged[scope] = level;
   return Object.fromEntries(
     Object.entries(merged).sort(([a], [b]) => a.localeCompare(b)),
   ) as Permissions;
 }
 
+/** The least that lets every step run: each scope at the highest level any step needs. */
+export function neededPermissions(steps: readonly Step[]): Permissions {
+  return unionPermissions(steps.map(stepNeeds));
+}
+
 /** A job granted exactly what its steps need: its `permissions` are computed, never written. */
 export function job(spec: Omit<Job, 'permissions'>): Job {
   const { 'runs-on': runsOn, ...rest } = spec;
   return { 'runs-on': runsOn, permissions: neededPermissions(spec.steps), ...rest };
+}
+
+/**
+ * A job that calls one of the reusable workflows in .github/workflows. GitHub
+ * gives the called jobs at most what the calling job grants, so it grants the
+ * union of what they need: computed from them, never written.
+ */
+export function call(
+  file: string,
+  called: ReusableWorkflow,
+  spec: Omit<CallJob, 'uses' | 'permissions'> = {},
+): CallJob {
+  const permissions = unionPermissions(
+    Object.values(called.jobs).map((j) => j.permissions ?? neededPermissions(j.steps)),
+  );
+  return { ...spec, uses: `./.github/workflows/${file}`, permissions };
 }

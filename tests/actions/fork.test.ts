@@ -96,8 +96,8 @@ describe('a pull request from a fork', () => {
         env: { ...env, GITHUB_REF: 'refs/pull/7/merge' },
         jobs: ['train', 'validate-threshold', 'benchmark'],
       });
-      expect(prRun['benchmark']!.result).toBe('success');
-      const forkVersion = prRun['train']!.outputs['model-version']!;
+      expect(prRun['pr / benchmark']!.result).toBe('success');
+      const forkVersion = prRun['pr / train']!.outputs['model-version']!;
       expect(forkVersion).toMatch(/^[0-9a-f]{12}$/);
       expect(github.comments(7)).toEqual([]);
 
@@ -132,9 +132,9 @@ describe('a pull request from a fork', () => {
         artifactDir,
         env: { ...env, GITHUB_REF: 'refs/heads/main' },
       });
-      expect(commentRun['comment']!.result).toBe('success');
+      expect(commentRun['comment / comment']!.result).toBe('success');
       // Nothing of the fork was checked out or run: only base code and the artifact's text.
-      const steps = commentRun['comment']!.steps.map((s) => s.step);
+      const steps = commentRun['comment / comment']!.steps.map((s) => s.step);
       expect(steps.every((s) => !s.run && !JSON.stringify(s.with ?? {}).includes('head_sha'))).toBe(
         true,
       );

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPORT_MARKER } from '../../pipeline/report/markdown.js';
 import { prComment } from '../../workflows/pr-comment.js';
 import { pr } from '../../workflows/pr.js';
+import { action } from '../../workflows/steps.js';
 import { startCacheServer, type CacheServer } from './helpers/cache-server.js';
 import { baseRepository, pullRequestEvent, workflowRunEvent, type Head } from './helpers/events.js';
 import { makeRepository } from './helpers/fixture.js';
@@ -117,7 +118,8 @@ describe('a pull request', () => {
   }
 
   const runUrl = (runId: string) => `https://github.com/${baseRepo}/actions/runs/${runId}`;
-  const step = (job: JobResult, uses: string) => job.steps.find((s) => s.step.uses === uses)!;
+  const step = (job: JobResult, uses: string | undefined) =>
+    job.steps.find((s) => s.step.uses === uses)!;
   const botComments = (n: number) =>
     github.comments(n).filter((c) => c.user.login === BOT && c.body.includes(REPORT_MARKER));
 
@@ -143,16 +145,23 @@ describe('a pull request', () => {
         github.addComment(2, 'octocat', i === 3 ? `quoting ${REPORT_MARKER}` : `comment ${i}`);
 
       const first = await push(head('a'), 'opened');
-      expect(first.order).toEqual(['lint', 'test', 'train', 'validate-threshold', 'benchmark']);
+      // The called workflow's jobs, listed by GitHub as `<caller job> / <job>`.
+      expect(first.order).toEqual(
+        ['lint', 'test', 'train', 'validate-threshold', 'benchmark'].map((j) => `pr / ${j}`),
+      );
       for (const [name, job] of Object.entries(first.prRun))
         expect(job.result, name).toBe('success');
-      expect(step(first.prRun['train']!, './actions/train').action!.outputs['trained']).toBe(
-        'true',
+      expect(
+        step(first.prRun['pr / train']!, action('train').uses).action!.outputs['trained'],
+      ).toBe('true');
+      expect(step(first.prRun['pr / lint']!, action('lint').uses).action!.outputs['errors']).toBe(
+        '0',
       );
-      expect(step(first.prRun['lint']!, './actions/lint').action!.outputs['errors']).toBe('0');
-      expect(step(first.prRun['test']!, './actions/test').action!.outputs['passed']).toBe('1');
+      expect(step(first.prRun['pr / test']!, action('test').uses).action!.outputs['passed']).toBe(
+        '1',
+      );
 
-      const posted = first.commentRun['comment']!;
+      const posted = first.commentRun['comment / comment']!;
       expect(
         posted.result,
         JSON.stringify(
@@ -174,7 +183,7 @@ describe('a pull request', () => {
       expect(comment!.body.indexOf('### Benchmark')).toBeLessThan(
         comment!.body.indexOf('### Learning curve'),
       );
-      const report = step(first.commentRun['comment']!, './actions/report').action!;
+      const report = step(first.commentRun['comment / comment']!, action('report').uses).action!;
       expect(report.outputs['comment-id']).toBe(String(comment!.id));
       expect(report.outputs['comment-url']).toBe(comment!.html_url);
       commentId = comment!.id;
@@ -191,7 +200,7 @@ describe('a pull request', () => {
         'validate-threshold',
         'benchmark',
       ]);
-      const train = step(second.prRun['train']!, './actions/train').action!;
+      const train = step(second.prRun['pr / train']!, action('train').uses).action!;
       expect(train.outputs['cache-hit']).toBe('true');
       expect(train.outputs['trained']).toBe('false');
       expect(botComments(2)).toHaveLength(1);
@@ -218,11 +227,11 @@ describe('a pull request', () => {
         'benchmark',
       ]);
       const gates = step(
-        third.prRun['validate-threshold']!,
-        './actions/validate-threshold',
+        third.prRun['pr / validate-threshold']!,
+        action('validate-threshold').uses,
       ).action!;
       expect(gates.code).toBe(1);
-      expect(third.prRun['validate-threshold']!.result).toBe('failure');
+      expect(third.prRun['pr / validate-threshold']!.result).toBe('failure');
       const line = yaml.split('\n').findIndex((l) => l.includes('accuracy: { min:')) + 1;
       expect(gates.annotations).toContainEqual(
         expect.objectContaining({
@@ -234,9 +243,9 @@ describe('a pull request', () => {
       );
       // The benchmark still runs and the report still reaches the pull request.
       expect(
-        third.prRun['benchmark']!.result,
+        third.prRun['pr / benchmark']!.result,
         JSON.stringify(
-          third.prRun['benchmark']!.steps.map((s) => [
+          third.prRun['pr / benchmark']!.steps.map((s) => [
             s.step.uses,
             s.outcome,
             s.action?.stdout,
@@ -274,13 +283,15 @@ describe('a pull request', () => {
         'validate-threshold',
         'benchmark',
       ]);
-      expect(fourth.prRun['validate-threshold']!.result).toBe('success');
-      expect(fourth.prRun['benchmark']!.result).toBe('failure');
-      expect(fourth.commentRun['comment']!.result).toBe('success');
+      expect(fourth.prRun['pr / validate-threshold']!.result).toBe('success');
+      expect(fourth.prRun['pr / benchmark']!.result).toBe('failure');
+      expect(fourth.commentRun['comment / comment']!.result).toBe('success');
       expect(botComments(2)).toHaveLength(1);
       const comment = botComments(2)[0]!;
       expect(comment.id).toBe(commentId);
-      expect(comment.body).toContain('## ❌ `pr` failed: `benchmark` › `Run ./actions/benchmark`');
+      expect(comment.body).toContain(
+        '## ❌ `pr` failed: `pr / benchmark` › `Run ./.mlops/pipeline/actions/benchmark`',
+      );
       // What the benchmark job uploaded after its gate failed is still shown, gates and all.
       expect(comment.body).toMatch(/all \d+ gates passed/);
       expect(comment.body).toContain('### Benchmark');
@@ -301,10 +312,10 @@ describe('a pull request', () => {
         'validate-threshold',
         'benchmark',
       ]);
-      expect(fifth.prRun['train']!.result).toBe('failure');
-      expect(fifth.prRun['validate-threshold']!.result).toBe('skipped');
-      expect(fifth.prRun['benchmark']!.result).toBe('skipped');
-      const posted = fifth.commentRun['comment']!;
+      expect(fifth.prRun['pr / train']!.result).toBe('failure');
+      expect(fifth.prRun['pr / validate-threshold']!.result).toBe('skipped');
+      expect(fifth.prRun['pr / benchmark']!.result).toBe('skipped');
+      const posted = fifth.commentRun['comment / comment']!;
       // No report artifact: the download fails without failing the job.
       expect(
         posted.steps.find((s) => s.step.uses?.startsWith('actions/download-artifact@'))!.outcome,
@@ -313,7 +324,9 @@ describe('a pull request', () => {
       expect(botComments(2)).toHaveLength(1);
       const body = botComments(2)[0]!.body;
       expect(botComments(2)[0]!.id).toBe(commentId);
-      expect(body).toContain('## ❌ `pr` failed: `train` › `Run ./actions/train`');
+      expect(body).toContain(
+        '## ❌ `pr` failed: `pr / train` › `Run ./.mlops/pipeline/actions/train`',
+      );
       expect(body).toContain('It uploaded no report');
       for (const stale of ['### Metrics', '### Gates', '### Benchmark', 'gates passed'])
         expect(body).not.toContain(stale);

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { retrain } from '../../workflows/retrain.js';
 import { baseRepository, workflowDispatchEvent } from './helpers/events.js';
 import { makeRepository } from './helpers/fixture.js';
+import { action } from '../../workflows/steps.js';
 import { runWorkflow } from './helpers/workflow-runner.js';
 
 describe('retrain.yml', () => {
@@ -47,10 +48,10 @@ describe('retrain.yml', () => {
         return 'success';
       },
     });
-    const job = run['retrain']!;
+    const job = run['retrain / retrain']!;
     expect(job.result).toBe('success');
     expect(reasons).toEqual(['new penguins measured']);
-    const train = job.steps.find((s) => s.step.uses === './actions/train')!.action!;
+    const train = job.steps.find((s) => s.step.uses === action('train').uses)!.action!;
     expect(train.outputs['trained']).toBe('true');
     const version = train.outputs['model-version']!;
     const registered = artifacts.get('700')!.get(`model-${version}`)!;
@@ -59,7 +60,7 @@ describe('retrain.yml', () => {
     );
     expect(metadata.params).toMatchObject({ epochs: 12, learning_rate: 0.02 });
     expect(metadata.training.history.length).toBeLessThanOrEqual(12);
-    const gates = job.steps.find((s) => s.step.uses === './actions/validate-threshold')!.action!;
+    const gates = job.steps.find((s) => s.step.uses === action('validate-threshold').uses)!.action!;
     expect(gates.summary).toContain(`\`${version}\``);
     expect(gates.summary).toContain('### Gates');
   });

@@ -1,13 +1,11 @@
 /**
  * Each job's GITHUB_TOKEN is granted what its steps need and nothing more. The
  * need is derived from the steps of the YAML GitHub reads, through the table in
- * workflows/steps.ts; a grant above or below it fails here.
+ * workflows/steps.ts; a grant above or below it fails here. A job that calls a
+ * reusable workflow grants exactly the union of what the called jobs are
+ * granted: GitHub gives them no more than the caller has.
  */
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { WORKFLOW_DIR } from '../../workflows/generate.js';
 import {
   action,
   checkout,
@@ -18,51 +16,8 @@ import {
   stepNeeds,
   upload,
 } from '../../workflows/steps.js';
-import type { Permission, Step, Workflow } from '../../workflows/types.js';
-
-const LEVEL: Record<Permission, number> = { none: 0, read: 1, write: 2 };
-
-/** What is wrong with the token each job of `wf` gets: empty when every grant is exactly what its steps need. */
-function permissionProblems(file: string, wf: Workflow): string[] {
-  const problems: string[] = [];
-  for (const [name, j] of Object.entries(wf.jobs)) {
-    const where = `${file} ${name}`;
-    // A job without permissions of its own gets the workflow's, and without those the repository's default.
-    const granted: unknown = j.permissions ?? wf.permissions;
-    if (granted === undefined || granted === null || typeof granted !== 'object') {
-      problems.push(`${where}: grants ${String(granted ?? "the repository's default")}`);
-      continue;
-    }
-    const grants = granted as Record<string, Permission>;
-    const needed = neededPermissions(j.steps) as Record<string, Permission>;
-    for (const scope of new Set([...Object.keys(grants), ...Object.keys(needed)])) {
-      const has = grants[scope] ?? 'none';
-      const needs = needed[scope] ?? 'none';
-      const by = (s: Step) => (stepNeeds(s) as Record<string, Permission>)[scope] === needs;
-      if (LEVEL[has] < LEVEL[needs])
-        problems.push(
-          `${where}: ${j.steps
-            .filter(by)
-            .map((s) => s.uses ?? s.name)
-            .join(', ')} needs ${scope}: ${needs}, the job grants ${has}`,
-        );
-      if (LEVEL[has] > LEVEL[needs])
-        problems.push(`${where}: grants ${scope}: ${has}, no step needs more than ${needs}`);
-    }
-  }
-  return problems;
-}
-
-async function generated(): Promise<Record<string, Workflow>> {
-  const files = (await readdir(WORKFLOW_DIR)).filter((f) => f.endsWith('.yml'));
-  return Object.fromEntries(
-    await Promise.all(
-      files.map(
-        async (f) => [f, parse(await readFile(join(WORKFLOW_DIR, f), 'utf8')) as Workflow] as const,
-      ),
-    ),
-  );
-}
+import type { Workflow } from '../../workflows/types.js';
+import { generated, permissionProblems } from './helpers.js';
 
 describe('token permissions', () => {
   it('are what GitHub documents for each step', () => {
@@ -80,56 +35,98 @@ describe('token permissions', () => {
     );
     // Pull request comments are issue comments, granted by pull-requests write; the run's jobs need actions read.
     expect(stepNeeds(action('report'))).toEqual({ actions: 'read', 'pull-requests': 'write' });
-    for (const name of ['train', 'validate-threshold', 'benchmark', 'lint', 'test'] as const)
+    for (const name of ['train', 'lint', 'test'] as const)
       expect(stepNeeds(action(name)), name).toEqual({});
+    // The production record is a git ref of the repository.
+    for (const name of ['validate-threshold', 'benchmark'] as const)
+      expect(stepNeeds(action(name)), name).toEqual({ contents: 'read' });
+    // It reads the merged pull request's review and pushes the record once live.
+    expect(stepNeeds(action('deploy-vm'))).toEqual({
+      contents: 'write',
+      'pull-requests': 'write',
+    });
     expect(stepNeeds({ run: 'npm ci' })).toEqual({});
   });
 
   it('every job of every workflow is granted exactly what its steps need', async () => {
     const all = await generated();
-    expect(Object.keys(all).length).toBeGreaterThanOrEqual(4);
-    for (const [file, wf] of Object.entries(all)) expect(permissionProblems(file, wf)).toEqual([]);
+    expect(Object.keys(all).length).toBeGreaterThanOrEqual(9);
+    for (const [file, wf] of Object.entries(all))
+      expect(permissionProblems(file, wf, all)).toEqual([]);
   });
 
   it('the comment job can clone a private repository, read the run and write the comment', async () => {
-    const wf = (await generated())['pr-comment.yml']!;
-    expect(wf.jobs['comment']!.permissions).toEqual({
+    const all = await generated();
+    const comment = {
       actions: 'read',
       contents: 'read',
       'pull-requests': 'write',
+    };
+    expect(all['mlops-comment.yml']!.jobs['comment']!.permissions).toEqual(comment);
+    // The caller grants it all, and nothing more.
+    expect(all['pr-comment.yml']!.jobs['comment']!.permissions).toEqual(comment);
+  });
+
+  it('each caller grants exactly what the jobs it calls are granted', async () => {
+    const all = await generated();
+    expect(all['pr.yml']!.jobs['pr']!.permissions).toEqual({ contents: 'read' });
+    expect(all['retrain.yml']!.jobs['retrain']!.permissions).toEqual({ contents: 'read' });
+    // The production record is pushed and the merged pull request answered by the deploy.
+    expect(all['deploy.yml']!.jobs['deploy']!.permissions).toEqual({
+      contents: 'write',
+      'pull-requests': 'write',
     });
+    expect(all['release.yml']!.jobs['release']!.permissions).toEqual({ contents: 'write' });
+  });
+
+  it('a caller granting less than the jobs it calls fails the check', async () => {
+    const all = await generated();
+    const wf = all['deploy.yml']!;
+    wf.jobs['deploy']!.permissions = { contents: 'read', 'pull-requests': 'write' };
+    expect(permissionProblems('deploy.yml', wf, all)).toEqual([
+      'deploy.yml deploy: ./.github/workflows/mlops-deploy.yml needs contents: write, the job grants read',
+    ]);
+  });
+
+  it('a caller granting more than the jobs it calls fails the check', async () => {
+    const all = await generated();
+    const wf = all['pr.yml']!;
+    wf.jobs['pr']!.permissions = { contents: 'read', 'pull-requests': 'write' };
+    expect(permissionProblems('pr.yml', wf, all)).toEqual([
+      'pr.yml pr: grants pull-requests: write, no step needs more than none',
+    ]);
   });
 
   it('a workflow granting less than its steps need fails the check', async () => {
-    const wf = (await generated())['pr-comment.yml']!;
+    const wf = (await generated())['mlops-comment.yml']!;
     delete wf.jobs['comment']!.permissions!.contents;
-    expect(permissionProblems('pr-comment.yml', wf)).toEqual([
-      'pr-comment.yml comment: actions/checkout@v7 needs contents: read, the job grants none',
+    expect(permissionProblems('mlops-comment.yml', wf)).toEqual([
+      'mlops-comment.yml comment: actions/checkout@v7 needs contents: read, the job grants none',
     ]);
     wf.jobs['comment']!.permissions!['pull-requests'] = 'read';
-    expect(permissionProblems('pr-comment.yml', wf)).toContain(
-      'pr-comment.yml comment: ./actions/report needs pull-requests: write, the job grants read',
+    expect(permissionProblems('mlops-comment.yml', wf)).toContain(
+      'mlops-comment.yml comment: ./.mlops/pipeline/actions/report needs pull-requests: write, the job grants read',
     );
   });
 
   it('a workflow granting more than its steps need fails the check', async () => {
-    const wf = (await generated())['pr.yml']!;
+    const wf = (await generated())['mlops-pr.yml']!;
     wf.jobs['train']!.permissions = { ...wf.jobs['train']!.permissions, issues: 'write' };
-    expect(permissionProblems('pr.yml', wf)).toEqual([
-      'pr.yml train: grants issues: write, no step needs more than none',
+    expect(permissionProblems('mlops-pr.yml', wf)).toEqual([
+      'mlops-pr.yml train: grants issues: write, no step needs more than none',
     ]);
   });
 
   it("a job left to the repository's default token fails the check", async () => {
-    const wf = (await generated())['retrain.yml']!;
+    const wf = (await generated())['mlops-retrain.yml']!;
     delete wf.jobs['retrain']!.permissions;
     delete (wf as Partial<Workflow>).permissions;
-    expect(permissionProblems('retrain.yml', wf)).toEqual([
-      "retrain.yml retrain: grants the repository's default",
+    expect(permissionProblems('mlops-retrain.yml', wf)).toEqual([
+      "mlops-retrain.yml retrain: grants the repository's default",
     ]);
     (wf as { permissions: unknown }).permissions = 'write-all';
-    expect(permissionProblems('retrain.yml', wf)).toEqual([
-      'retrain.yml retrain: grants write-all',
+    expect(permissionProblems('mlops-retrain.yml', wf)).toEqual([
+      'mlops-retrain.yml retrain: grants write-all',
     ]);
   });
 
@@ -151,5 +148,12 @@ describe('token permissions', () => {
     expect(() =>
       neededPermissions([{ run: 'gh pr comment', env: { GH_TOKEN: '${{ github.token }}' } }]),
     ).toThrow(/is handed the token/);
+  });
+
+  it('a script handed the token says what it needs by its name', () => {
+    const tag = { name: 'Tag the release and move the major tag', run: 'gh release create' };
+    expect(stepNeeds({ ...tag, env: { GH_TOKEN: '${{ github.token }}' } })).toEqual({
+      contents: 'write',
+    });
   });
 });

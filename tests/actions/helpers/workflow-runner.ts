@@ -5,12 +5,24 @@
  * action.yml defaults, and artifacts moved between jobs by upload-artifact and
  * download-artifact as those actions lay them out (an artifact's root is the
  * folder its files share). Third-party setup steps are no-ops here.
+ *
+ * A job that calls a reusable workflow (`uses: ./.github/workflows/x.yml`) runs
+ * that file's jobs as GitHub does: the YAML GitHub would read, its
+ * workflow_call inputs from the caller's `with:` over their defaults (typed),
+ * its secrets from the caller's `secrets:` (or all of them for `inherit`), and
+ * each called job named `<caller> / <job>`, as the jobs API lists it.
+ *
+ * The pipeline a job checks out (actions/checkout with `repository:` and
+ * `path:`) is the one under test, this checkout: its actions run from here,
+ * and a step that uses `./<path>/actions/<name>` fails, as on GitHub, unless
+ * the job checked the pipeline out at `<path>` first. Nothing is copied there,
+ * so the repository's own lint and tests never see it.
  */
 import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parse } from 'yaml';
-import type { Job, Step, Workflow } from '../../../workflows/types.js';
+import type { CallJob, Job, Step, Workflow } from '../../../workflows/types.js';
 import { writeEvent } from './events.js';
 import { condition, interpolate } from './expressions.js';
 import { REPO_ROOT, runAction, type ActionRun } from './run-action.js';
@@ -43,14 +55,17 @@ export interface RunnerOptions {
   artifactDir: string;
   /** Environment every step gets (API URL, cache service, repository …). */
   env: Record<string, string>;
-  /** What a `run:` step does here; by default running one is an error. */
+  /** The repository's secrets (and its environments'), for `secrets.X` and `secrets: inherit`. */
+  secrets?: Record<string, string>;
+  /** What a `run:` step does here (its `run` interpolated); by default running one is an error. */
   onRun?: (step: Step, job: string, env: Record<string, string>) => 'success' | 'failure';
+  /** Jobs to run, by id (a called workflow's own id, or `<caller> / <job>`); others are skipped. */
   jobs?: string[];
   /** Called when a job finishes; its workspace is removed afterwards. */
   afterJob?: (name: string, job: JobResult) => Promise<void> | void;
 }
 
-function order(jobs: Record<string, Job>): string[] {
+function order(jobs: Record<string, Job | CallJob>): string[] {
   const done: string[] = [];
   const visit = (name: string, path: string[]) => {
     if (done.includes(name)) return;
@@ -89,6 +104,32 @@ function commonRoot(files: string[]): string {
   return root;
 }
 
+/** What `${{ }}` sees in one workflow: the caller's event, this file's inputs and secrets. */
+interface Scope {
+  inputs: Record<string, unknown>;
+  secrets: Record<string, string>;
+  /** `<caller> / ` for the jobs of a called workflow. */
+  prefix: string;
+}
+
+interface CallInput {
+  type: 'string' | 'number' | 'boolean';
+  required?: boolean;
+  default?: string | number | boolean;
+}
+
+const isCall = (job: Job | CallJob): job is CallJob => typeof job.uses === 'string';
+
+/** An input as its declared type: the `with:` value of an expression is a string. */
+function typed(value: unknown, type: CallInput['type']): unknown {
+  if (typeof value !== 'string') return value;
+  if (type === 'boolean') return value === 'true';
+  if (type === 'number') return Number(value);
+  return value;
+}
+
+const OWN_ACTION = /^\.\/(.+)\/actions\/([^/]+)$/;
+
 export async function runWorkflow(
   workflow: Workflow,
   options: RunnerOptions,
@@ -99,132 +140,228 @@ export async function runWorkflow(
   const temp = await mkdtemp(join(tmpdir(), 'mlops-run-'));
   try {
     const eventPath = await writeEvent(temp, options.payload);
-    for (const name of order(workflow.jobs)) {
-      const job = workflow.jobs[name]!;
-      const needs = Object.fromEntries(
-        (job.needs ?? []).map((n) => [
-          n,
-          { result: results[n]!.result, outputs: results[n]!.outputs },
-        ]),
-      );
-      const workspace = join(temp, name, 'workspace');
-      const runnerTemp = join(temp, name, 'runner-temp');
-      await mkdir(runnerTemp, { recursive: true });
-      const steps: Record<string, { outputs: Record<string, string>; outcome: string }> = {};
-      const context = () => ({
-        github: {
-          token: options.token,
-          event_name: options.eventName,
-          event: options.payload,
-          repository: options.env['GITHUB_REPOSITORY'],
-          ref: options.env['GITHUB_REF'],
-          run_id: options.runId,
-          workspace,
-        },
-        runner: { temp: runnerTemp, os: 'Linux' },
-        needs,
-        steps,
-        inputs: (options.payload['inputs'] as Record<string, unknown>) ?? {},
-        env: {},
-        secrets: {},
-        vars: {},
-      });
-      const needsOk = (job.needs ?? []).every((n) => results[n]!.result === 'success');
-      const selected = !options.jobs || options.jobs.includes(name);
-      if (!selected || !condition(job.if, context(), { ok: needsOk })) {
-        results[name] = { result: 'skipped', steps: [], outputs: {} };
-        continue;
-      }
-      const stepResults: StepResult[] = [];
-      let ok = true;
-      for (const step of job.steps) {
-        if (!condition(step.if, context(), { ok })) {
-          stepResults.push({ step, outcome: 'skipped' });
-          continue;
-        }
-        const w = Object.fromEntries(
-          Object.entries(step.with ?? {}).map(([k, v]) => [
-            k,
-            interpolate(String(v), context(), { ok }),
-          ]),
-        );
-        let outcome: StepResult['outcome'] = 'success';
-        let action: ActionRun | undefined;
-        const uses = step.uses ?? '';
-        if (uses.startsWith('actions/checkout@')) {
-          await cp(options.source, workspace, { recursive: true, verbatimSymlinks: true });
-        } else if (uses.startsWith('actions/setup-node@')) {
-          // Node is this process's own.
-        } else if (uses.startsWith('actions/upload-artifact@')) {
-          const paths = w['path']!.split('\n')
-            .map((p) => p.trim())
-            .filter(Boolean)
-            .map((p) => resolve(workspace, p));
-          const files = (await Promise.all(paths.map(listFiles))).flat();
-          if (!files.length) outcome = w['if-no-files-found'] === 'error' ? 'failure' : 'success';
-          else {
-            const root = commonRoot(files);
-            const dest = join(options.artifactDir, options.runId, w['name']!);
-            await rm(dest, { recursive: true, force: true });
-            for (const f of files) await cp(f, join(dest, relative(root, f)));
-            store.set(w['name']!, dest);
-          }
-        } else if (uses.startsWith('actions/download-artifact@')) {
-          const runId = w['run-id'] || options.runId;
-          const from = options.artifacts.get(runId)?.get(w['name']!);
-          if (!from) outcome = 'failure';
-          else {
-            const to = w['path']
-              ? isAbsolute(w['path'])
-                ? w['path']
-                : resolve(workspace, w['path'])
-              : workspace;
-            await cp(from, to, { recursive: true });
-          }
-        } else if (uses.startsWith('./actions/')) {
-          const actionName = uses.slice('./actions/'.length);
-          const defaults = await actionDefaults(actionName);
-          const inputs = Object.fromEntries(
-            Object.entries(defaults).map(([k, v]) => [k, interpolate(v, context())]),
-          );
-          action = await runAction(actionName, {
-            workspace,
-            inputs: { ...inputs, ...w },
-            env: {
-              ...options.env,
-              GITHUB_EVENT_NAME: options.eventName,
-              GITHUB_EVENT_PATH: eventPath,
-              GITHUB_RUN_ID: options.runId,
-              RUNNER_TEMP: runnerTemp,
-            },
-          });
-          outcome = action.code === 0 ? 'success' : 'failure';
-          if (step.id) steps[step.id] = { outputs: action.outputs, outcome };
-        } else if (step.run) {
-          const stepEnv = Object.fromEntries(
-            Object.entries(step.env ?? {}).map(([k, v]) => [k, interpolate(v, context(), { ok })]),
-          );
-          if (!options.onRun) throw new Error(`no handler for run step in ${name}: ${step.run}`);
-          outcome = options.onRun(step, name, stepEnv);
-        } else {
-          throw new Error(`${name}: step ${uses} is not one this runner knows`);
-        }
-        stepResults.push({ step, outcome, action });
-        if (outcome === 'failure' && !step['continue-on-error']) ok = false;
-      }
-      const outputs = Object.fromEntries(
-        Object.entries(job.outputs ?? {}).map(([k, v]) => [k, interpolate(v, context())]),
-      );
-      results[name] = {
-        result: ok ? 'success' : 'failure',
-        steps: stepResults,
-        outputs,
-        workspace,
-      };
-      await options.afterJob?.(name, results[name]!);
-    }
+    const top: Scope = {
+      inputs: (options.payload['inputs'] as Record<string, unknown>) ?? {},
+      secrets: options.secrets ?? {},
+      prefix: '',
+    };
+    await runJobs(workflow.jobs, top, { options, store, temp, eventPath, results });
     return results;
   } finally {
     await rm(temp, { recursive: true, force: true });
   }
+}
+
+interface Run {
+  options: RunnerOptions;
+  store: Map<string, string>;
+  temp: string;
+  eventPath: string;
+  /** Every job run so far, by the name GitHub lists it under. */
+  results: Record<string, JobResult>;
+}
+
+function baseContext(run: Run, scope: Scope, workspace: string, runnerTemp: string) {
+  const { options } = run;
+  return {
+    github: {
+      token: options.token,
+      event_name: options.eventName,
+      event: options.payload,
+      repository: options.env['GITHUB_REPOSITORY'],
+      ref: options.env['GITHUB_REF'],
+      ref_name: options.env['GITHUB_REF']?.replace(/^refs\/(heads|tags)\//, ''),
+      sha: options.env['GITHUB_SHA'] ?? '0'.repeat(40),
+      run_id: options.runId,
+      workspace,
+    },
+    runner: { temp: runnerTemp, os: 'Linux' },
+    inputs: scope.inputs,
+    secrets: scope.secrets,
+    vars: {},
+  };
+}
+
+async function runJobs(jobs: Record<string, Job | CallJob>, scope: Scope, run: Run): Promise<void> {
+  const local: Record<string, JobResult> = {};
+  for (const id of order(jobs)) {
+    const job = jobs[id]!;
+    const name = `${scope.prefix}${id}`;
+    const needs = Object.fromEntries(
+      (job.needs ?? []).map((n) => [n, { result: local[n]!.result, outputs: local[n]!.outputs }]),
+    );
+    const needsOk = (job.needs ?? []).every((n) => local[n]!.result === 'success');
+    const context = { ...baseContext(run, scope, '', ''), needs, env: {} };
+    if (!condition(job.if, context, { ok: needsOk })) {
+      local[id] = run.results[name] = { result: 'skipped', steps: [], outputs: {} };
+      continue;
+    }
+    if (isCall(job)) {
+      local[id] = await callWorkflow(name, job, context, run);
+      continue;
+    }
+    const selected = !run.options.jobs || [id, name].some((n) => run.options.jobs!.includes(n));
+    if (!selected) {
+      local[id] = run.results[name] = { result: 'skipped', steps: [], outputs: {} };
+      continue;
+    }
+    local[id] = run.results[name] = await runJob(name, job, needs, scope, run);
+    await run.options.afterJob?.(name, local[id]);
+  }
+}
+
+/** A job that calls a reusable workflow of this repository: its jobs run as the caller's. */
+async function callWorkflow(
+  name: string,
+  job: CallJob,
+  context: Record<string, unknown>,
+  run: Run,
+): Promise<JobResult> {
+  if (!job.uses.startsWith('./.github/workflows/'))
+    throw new Error(`${name}: only this repository's reusable workflows run here, not ${job.uses}`);
+  const called = parse(await readFile(join(REPO_ROOT, job.uses), 'utf8')) as Workflow;
+  const declared = (called.on.workflow_call?.inputs ?? {}) as Record<string, CallInput>;
+  const given = Object.fromEntries(
+    Object.entries(job.with ?? {}).map(([k, v]) => [
+      k,
+      typeof v === 'string' ? interpolate(v, context) : v,
+    ]),
+  );
+  const inputs: Record<string, unknown> = {};
+  for (const [key, input] of Object.entries(declared)) {
+    if (input.required && !(key in given))
+      throw new Error(`${name}: ${job.uses} requires the input ${key}`);
+    inputs[key] = typed(key in given ? given[key] : (input.default ?? ''), input.type);
+  }
+  for (const key of Object.keys(given))
+    if (!(key in declared)) throw new Error(`${name}: ${job.uses} declares no input ${key}`);
+  const secrets =
+    job.secrets === 'inherit'
+      ? (run.options.secrets ?? {})
+      : Object.fromEntries(
+          Object.entries(job.secrets ?? {}).map(([k, v]) => [k, interpolate(v, context)]),
+        );
+  const before = new Set(Object.keys(run.results));
+  await runJobs(called.jobs, { inputs, secrets, prefix: `${name} / ` }, run);
+  const mine = Object.entries(run.results).filter(([n]) => !before.has(n));
+  const failed = mine.some(([, r]) => r.result === 'failure');
+  return { result: failed ? 'failure' : 'success', steps: [], outputs: {} };
+}
+
+async function runJob(
+  name: string,
+  job: Job,
+  needs: Record<string, unknown>,
+  scope: Scope,
+  run: Run,
+): Promise<JobResult> {
+  const { options, store, eventPath } = run;
+  const jobDir = join(run.temp, name.replaceAll(' / ', '--'));
+  const workspace = join(jobDir, 'workspace');
+  const runnerTemp = join(jobDir, 'runner-temp');
+  await mkdir(runnerTemp, { recursive: true });
+  const steps: Record<string, { outputs: Record<string, string>; outcome: string }> = {};
+  const pipelines = new Set<string>();
+  const base = baseContext(run, scope, workspace, runnerTemp);
+  const jobEnv = Object.fromEntries(
+    Object.entries(job.env ?? {}).map(([k, v]) => [k, interpolate(v, { ...base, needs })]),
+  );
+  const context = () => ({ ...base, needs, steps, env: jobEnv });
+  const stepResults: StepResult[] = [];
+  let ok = true;
+  for (const step of job.steps) {
+    if (!condition(step.if, context(), { ok })) {
+      stepResults.push({ step, outcome: 'skipped' });
+      continue;
+    }
+    const w = Object.fromEntries(
+      Object.entries(step.with ?? {}).map(([k, v]) => [
+        k,
+        interpolate(String(v), context(), { ok }),
+      ]),
+    );
+    let outcome: StepResult['outcome'] = 'success';
+    let action: ActionRun | undefined;
+    const uses = step.uses ?? '';
+    const own = OWN_ACTION.exec(uses);
+    if (uses.startsWith('actions/checkout@')) {
+      if (w['path']) {
+        // Another repository at a ref, beside the workspace's own: the pipeline under test.
+        if (!w['repository'] || !w['ref'])
+          throw new Error(`${name}: checkout into ${w['path']} names no repository or ref`);
+        pipelines.add(w['path']);
+      } else await cp(options.source, workspace, { recursive: true, verbatimSymlinks: true });
+    } else if (uses.startsWith('actions/setup-node@')) {
+      // Node is this process's own.
+    } else if (uses.startsWith('actions/upload-artifact@')) {
+      const paths = w['path']!.split('\n')
+        .map((p) => p.trim())
+        .filter(Boolean)
+        .map((p) => resolve(workspace, p));
+      const files = (await Promise.all(paths.map(listFiles))).flat();
+      if (!files.length) outcome = w['if-no-files-found'] === 'error' ? 'failure' : 'success';
+      else {
+        const root = commonRoot(files);
+        const dest = join(options.artifactDir, options.runId, w['name']!);
+        await rm(dest, { recursive: true, force: true });
+        for (const f of files) await cp(f, join(dest, relative(root, f)));
+        store.set(w['name']!, dest);
+      }
+    } else if (uses.startsWith('actions/download-artifact@')) {
+      const runId = w['run-id'] || options.runId;
+      const from = options.artifacts.get(runId)?.get(w['name']!);
+      if (!from) outcome = 'failure';
+      else {
+        const to = w['path']
+          ? isAbsolute(w['path'])
+            ? w['path']
+            : resolve(workspace, w['path'])
+          : workspace;
+        await cp(from, to, { recursive: true });
+      }
+    } else if (own) {
+      const actionName = own[2]!;
+      if (!pipelines.has(own[1]!)) {
+        // GitHub: "Can't find 'action.yml' … Did you forget to run actions/checkout?"
+        outcome = 'failure';
+      } else {
+        const defaults = await actionDefaults(actionName);
+        const inputs = Object.fromEntries(
+          Object.entries(defaults).map(([k, v]) => [k, interpolate(v, context())]),
+        );
+        action = await runAction(actionName, {
+          workspace,
+          inputs: { ...inputs, ...w },
+          env: {
+            ...options.env,
+            ...jobEnv,
+            GITHUB_EVENT_NAME: options.eventName,
+            GITHUB_EVENT_PATH: eventPath,
+            GITHUB_RUN_ID: options.runId,
+            RUNNER_TEMP: runnerTemp,
+          },
+        });
+        outcome = action.code === 0 ? 'success' : 'failure';
+      }
+      if (step.id) steps[step.id] = { outputs: action?.outputs ?? {}, outcome };
+    } else if (step.run) {
+      const stepEnv = Object.fromEntries(
+        Object.entries({ ...jobEnv, ...step.env }).map(([k, v]) => [
+          k,
+          interpolate(v, context(), { ok }),
+        ]),
+      );
+      if (!options.onRun) throw new Error(`no handler for run step in ${name}: ${step.run}`);
+      const script = interpolate(step.run, context(), { ok });
+      outcome = options.onRun({ ...step, run: script }, name, stepEnv);
+    } else {
+      throw new Error(`${name}: step ${uses} is not one this runner knows`);
+    }
+    stepResults.push({ step, outcome, action });
+    if (outcome === 'failure' && !step['continue-on-error']) ok = false;
+  }
+  const outputs = Object.fromEntries(
+    Object.entries(job.outputs ?? {}).map(([k, v]) => [k, interpolate(v, context())]),
+  );
+  return { result: ok ? 'success' : 'failure', steps: stepResults, outputs, workspace };
 }
