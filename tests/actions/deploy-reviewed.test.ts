@@ -16,7 +16,7 @@ import { modelDigest, shortSha, type ModelDigest } from '../../pipeline/model/di
 import { readMetadata } from '../../pipeline/model/files.js';
 import { MetricsFileSchema } from '../../pipeline/report/metrics-file.js';
 import { reportStage } from '../../pipeline/run/report-stage.js';
-import { startSshd, type Sshd } from '../deploy/helpers/sshd.js';
+import { freePort, startSshd, type Sshd } from '../deploy/helpers/sshd.js';
 import { createVm, STAND_IN_SERVER, type Vm } from '../deploy/helpers/vm.js';
 import { baseRepository, pushEvent, workflowRunEvent, writeEvent } from './helpers/events.js';
 import { makeRepository } from './helpers/fixture.js';
@@ -255,6 +255,20 @@ describe('deploy-vm deploys the reviewed model', () => {
     expect(github.violations).toEqual([]);
   });
 
+  it('checks the review on a dry run too, and writes nothing', async () => {
+    const comments = github.comments(2).length;
+    const run = await deploy(vm, sha('2'), { 'dry-run': 'true' });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.outputs['deployed']).toBe('false');
+    expect(run.summary).toContain(
+      `instead of the reviewed model version \`${changed.model_version}\``,
+    );
+    expect(github.comments(2)).toHaveLength(comments);
+    expect(await records()).toHaveLength(2);
+    const refused = await deploy(vm, sha('3'), { 'dry-run': 'true' });
+    expect(refused.code).toBe(1);
+  });
+
   it('refuses a commit no pull request was merged as, unless require-review is false', async () => {
     const fresh = await newVm();
     const refused = await deploy(fresh, sha('3'));
@@ -264,10 +278,27 @@ describe('deploy-vm deploys the reviewed model', () => {
     expect(await fresh.releases()).toEqual([]);
     expect(await records()).toHaveLength(2);
 
-    const allowed = await deploy(fresh, sha('3'), { 'require-review': 'false' });
+    // Readiness checked from outside, at the server's own port.
+    const allowed = await deploy(fresh, sha('3'), {
+      'require-review': 'false',
+      'smoke-url': `http://127.0.0.1:${fresh.servicePort}`,
+    });
     expect(allowed.code, allowed.stdout + allowed.stderr).toBe(0);
     expect(allowed.summary).toMatch(/without a review \(require-review is false\)/);
     expect(await fresh.current()).toContain(`releases/${main.model_version}`);
+    expect(await records()).toHaveLength(3);
+  });
+
+  it('rolls back a release the smoke URL does not show ready, and records nothing', async () => {
+    const fresh = await newVm();
+    const run = await deploy(fresh, sha('3'), {
+      'require-review': 'false',
+      'smoke-url': `http://127.0.0.1:${await freePort()}`,
+      'ready-timeout': '3',
+    });
+    expect(run.code).not.toBe(0);
+    expect(errorOf(run)).toMatch(/did not become ready/);
+    expect(await fresh.current()).toBeNull();
     expect(await records()).toHaveLength(3);
   });
 });

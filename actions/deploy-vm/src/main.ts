@@ -63,10 +63,28 @@ export async function run(): Promise<void> {
     }
     const release = outcome.plan.release.version;
     const verb = outcome.deployed ? 'deployed' : 'planned (dry run, nothing changed)';
-    const lines = [
-      `Release \`${release}\` ${verb} on \`${target}\` (host key \`${hostKey}\`).`,
-      review!.summary,
-    ];
+    const decision = review!;
+    // What went live is said first: a record that cannot be pushed must not hide it.
+    await writeSummary((s) =>
+      s
+        .addHeading('Deploy', 3)
+        .addRaw(
+          `Release \`${release}\` ${verb} on \`${target}\` (host key \`${hostKey}\`).\n\n${decision.summary}`,
+          true,
+        ),
+    );
+    core.setOutput('release', release);
+    core.setOutput('deployed', outcome.deployed);
+    core.setOutput('url', '');
+    if (outcome.deployed && decision.kind === 'main-moved') {
+      const url = await tellPullRequest(
+        octokit!,
+        repository(),
+        decision.pullRequest,
+        decision.comment,
+      );
+      core.info(`told pull request #${decision.pullRequest} which model went live: ${url}`);
+    }
     if (outcome.deployed && around.recordProduction) {
       const { id, record } = await recordRelease({
         model: inputs.model,
@@ -76,20 +94,7 @@ export async function run(): Promise<void> {
       });
       const text = `Production record \`${id.slice(0, 12)}\` on refs/mlops/production: model \`${record.model_version}\`, weights sha256 \`${shortSha(record.weights_sha256)}\`.`;
       core.info(text);
-      lines.push(text);
+      await writeSummary((s) => s.addRaw(text, true));
     }
-    await writeSummary((s) => s.addHeading('Deploy', 3).addRaw(lines.join('\n\n'), true));
-    if (outcome.deployed && review!.kind === 'main-moved') {
-      const url = await tellPullRequest(
-        octokit!,
-        repository(),
-        review!.pullRequest,
-        review!.comment,
-      );
-      core.info(`told pull request #${review!.pullRequest} which model went live: ${url}`);
-    }
-    core.setOutput('release', release);
-    core.setOutput('deployed', outcome.deployed);
-    core.setOutput('url', '');
   });
 }
