@@ -259,6 +259,8 @@ async function runJob(
   const jobDir = join(run.temp, name.replaceAll(' / ', '--'));
   const workspace = join(jobDir, 'workspace');
   const runnerTemp = join(jobDir, 'runner-temp');
+  // The runner creates the workspace before any step, checkout or not.
+  await mkdir(workspace, { recursive: true });
   await mkdir(runnerTemp, { recursive: true });
   const steps: Record<string, { outputs: Record<string, string>; outcome: string }> = {};
   const pipelines = new Set<string>();
