@@ -6,7 +6,8 @@
  */
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runMlops } from '../helpers/project.js';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { REPO, runMlops } from '../helpers/project.js';
 import { git, makeRepos, type Repos } from './fixture.js';
 
 describe('mlops production', () => {
@@ -126,6 +127,40 @@ describe('mlops production', () => {
     );
     // …and so does the commit deployed then (the release defaulted it to HEAD).
     expect(json.record.commit).toBe((await git(repos.work, 'rev-parse', 'HEAD')).trim());
+  });
+
+  it('gate --baseline production checks the change gates against the record', async () => {
+    await copyFile(join(REPO, 'mlops.yaml'), join(repos.work, 'mlops.yaml'));
+    await copyFile(join(REPO, 'data.dvc'), join(repos.work, 'data.dvc'));
+    const a = await repos.model('aaaaaaaaaaaa');
+    await mkdir(join(repos.work, 'reports'));
+    await copyFile(a.metrics, join(repos.work, 'reports/metrics.json'));
+    const gate = ['gate', '--baseline', 'production', '--set', 'gates.accuracy.min=0.5'];
+
+    const before = await mlops(repos.work, ...gate);
+    expect(before.stderr).toContain('accuracy drops at most 0.02 vs baseline (skipped');
+
+    await mlops(
+      repos.work,
+      'production',
+      'record',
+      '--event',
+      'release',
+      '--model',
+      a.dir,
+      '--metrics',
+      a.metrics,
+      '--push',
+    );
+    const after = await mlops(repos.work, ...gate);
+    expect(after.stderr).toContain(
+      '✅ accuracy drops at most 0.02 vs baseline (value 0.9000, bound 0.8800)',
+    );
+    const metrics = JSON.parse(await readFile(join(repos.work, 'reports/metrics.json'), 'utf8'));
+    expect(metrics.baseline).toEqual({
+      model_version: 'aaaaaaaaaaaa',
+      path: 'refs/mlops/production:metrics.json',
+    });
   });
 
   it('refuses --record for a rollback of staging, before moving the alias', async () => {

@@ -75,7 +75,7 @@ export async function makeRepos(): Promise<Repos> {
           created_at: '2026-01-01T00:00:00.000Z',
           split: 'test',
           rows: 10,
-          metrics: { accuracy: 0.9 },
+          metrics: { accuracy: 0.9, macro_f1: 0.95, log_loss: 0.1 },
           gates: [],
           passed: null,
           baseline: null,

@@ -4,8 +4,11 @@
  * credentials), never half-written.
  */
 import { writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PipelineError } from '../../pipeline/errors.js';
 import { modelDigest } from '../../pipeline/model/digest.js';
 import {
   PRODUCTION_REF,
@@ -73,7 +76,7 @@ describe('the production record', () => {
     const digest = await modelDigest(join(repos.root, 'models', 'bbbbbbbbbbbb'));
     expect(production?.record.weights_sha256).toBe(digest.weights_sha256);
     expect(production?.record.files).toEqual(digest.files);
-    expect(production?.metrics.metrics).toEqual({ accuracy: 0.9 });
+    expect(production?.metrics.metrics).toEqual({ accuracy: 0.9, macro_f1: 0.95, log_loss: 0.1 });
     expect(production?.bench?.metrics).toEqual({ p99_ms: 2 });
   });
 
@@ -114,6 +117,32 @@ describe('the production record', () => {
     await expect(readProduction(clone)).rejects.toThrow(
       /^refs\/mlops\/production:record\.json: event: /,
     );
+  });
+
+  it('sends a token as checkout does, for that command only, and never shows it in an error', async () => {
+    const seen: (string | undefined)[] = [];
+    const server = createServer((request, response) => {
+      seen.push(request.headers.authorization);
+      response.writeHead(403).end('no');
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const { port } = server.address() as AddressInfo;
+    try {
+      await git(repos.work, 'remote', 'set-url', 'origin', `http://127.0.0.1:${port}/o/r.git`);
+      const token = 'ghs_secret0123456789';
+      const error = await readProduction(repos.work, { token }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PipelineError);
+      const text = `${(error as Error).message} ${String((error as Error).cause)}`;
+      expect(text).toContain(`cannot fetch ${PRODUCTION_REF} from origin`);
+      const basic = Buffer.from(`x-access-token:${token}`).toString('base64');
+      expect(seen[0]).toBe(`basic ${basic}`);
+      expect(text).not.toContain(token);
+      expect(text).not.toContain(basic);
+      // Nothing was written to the repository's config.
+      expect(await git(repos.work, 'config', '--list', '--local')).not.toContain(basic);
+    } finally {
+      server.close();
+    }
   });
 
   it('a writer that raced another fails clearly, and its local ref stays where it was', async () => {
