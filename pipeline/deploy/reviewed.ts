@@ -14,7 +14,7 @@
  * reviewed, so the deploy stops unless unreviewed deploys are allowed.
  */
 import type { ModelIdentity } from '../report/sections/model-identity.js';
-import { shortSha } from '../model/digest.js';
+import { shortSha } from '../util/hash.js';
 
 /** What the shell found about the review of the commit being deployed. */
 export interface ReviewEvidence {

@@ -48,6 +48,3 @@ export async function modelDigest(dir: string): Promise<ModelDigest> {
   const { model_version } = await readMetadata(dir);
   return { model_version, weights_sha256: files['weights.bin']!.sha256, files };
 }
-
-/** The first 12 hex digits, as the report and logs show a sha256. */
-export const shortSha = (sha256: string): string => sha256.slice(0, 12);

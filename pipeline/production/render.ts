@@ -1,5 +1,5 @@
 /** The production record as `mlops production show` and `log` print it. */
-import { shortSha } from '../model/digest.js';
+import { shortSha } from '../util/hash.js';
 import type { Production } from './git-ref.js';
 import type { ProductionRecord } from './record.js';
 

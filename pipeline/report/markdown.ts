@@ -4,7 +4,7 @@
  * the job summary.
  */
 import { higherIsBetter } from '../config/metrics.js';
-import { shortSha } from '../model/digest.js';
+import { shortSha } from '../util/hash.js';
 import type { Metadata } from '../model/metadata.js';
 import type { ProductionBaseline } from '../production/baseline.js';
 import { liveSince } from '../production/render.js';

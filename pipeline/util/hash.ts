@@ -20,3 +20,6 @@ export function canonicalJson(value: unknown): string {
       : v,
   );
 }
+
+/** The first 12 hex digits, as the report and logs show a sha256 (here, free of zod, for small bundles). */
+export const shortSha = (sha256: string): string => sha256.slice(0, 12);

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { describePins } from '../../../pipeline/deploy/host-key.js';
 import type { ReviewDecision } from '../../../pipeline/deploy/reviewed.js';
 import { runDeploy } from '../../../pipeline/deploy/run-deploy.js';
-import { shortSha } from '../../../pipeline/model/digest.js';
+import { shortSha } from '../../../pipeline/util/hash.js';
 import { client, repository } from '../../shared/src/github.js';
 import { runAction } from '../../shared/src/run.js';
 import { writeSummary } from '../../shared/src/summary.js';

@@ -6,7 +6,8 @@
  * marker back is read-model-identity.ts's, so the shells that only render carry
  * no schema code.
  */
-import { shortSha, type ModelDigest } from '../../model/digest.js';
+import type { ModelDigest } from '../../model/digest.js';
+import { shortSha } from '../../util/hash.js';
 
 export type ModelIdentity = Pick<ModelDigest, 'model_version' | 'weights_sha256'>;
 
