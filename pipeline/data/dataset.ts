@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import { PipelineError } from '../errors.js';
-import { md5File } from '../util/hash.js';
+import { hashFile } from './dvc/dos2unix.js';
 import { checkClassGates } from './class-gates.js';
 import { enforceContract, type ContractReport } from './contract.js';
 import { readPointer, type Pointer } from './dvc/pointer.js';
@@ -79,7 +79,7 @@ export async function readDataset(
   if (!checked.isFile())
     throw new PipelineError('data', `${label}: is a directory; the pipeline reads one file`);
   const size = checked.size;
-  const md5 = await md5File(pointer.dataPath);
+  const md5 = await hashFile(pointer.dataPath, pointer.kind);
   if (md5 !== pointer.out.md5) {
     throw new PipelineError(
       'data',

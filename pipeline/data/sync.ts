@@ -1,7 +1,8 @@
 /**
  * `mlops data push` and `pull`: the objects of the named pointers (a directory's
  * `.dir` object first, then its files) between the cache and the remote, then,
- * for pull, the data checked out into the workspace.
+ * for pull, the data checked out into the workspace. A DVC 2 pointer's objects
+ * move in the legacy layout at both ends, where DVC 3 pushes and pulls them.
  */
 import { relative } from 'node:path';
 import { pickRemote } from './dvc/config.js';
@@ -74,15 +75,16 @@ export async function pullData(
   for (const pointer of pointers) {
     const store = storeFor(ws, pointer, options);
     label = store.url;
-    const top = await pullObjects(ws.cache, store, [pointer.out.md5], options);
+    const kind = pointer.kind;
+    const top = await pullObjects(ws.cache, store, { kind, oids: [pointer.out.md5] }, options);
     transferred += top.transferred.length;
     skipped += top.skipped.length;
     if (pointer.out.md5.endsWith('.dir')) {
-      const entries = await dirEntries(ws, pointer.out.md5, pointer);
+      const entries = await dirEntries(ws, pointer);
       const inner = await pullObjects(
         ws.cache,
         store,
-        entries.map((e) => e.md5),
+        { kind, oids: entries.map((e) => e.md5) },
         options,
       );
       transferred += inner.transferred.length;

@@ -26,6 +26,11 @@ export function dvcBinary(): string {
   return peer(join(root, 'dvc', 'bin', 'dvc'), 'scripts/services/dvc.sh');
 }
 
+/** The Python of the pinned DVC environment, to call dvc-data's own functions. */
+export function dvcPython(): string {
+  return peer(join(root, 'dvc', 'bin', 'python'), 'scripts/services/dvc.sh');
+}
+
 /** The pinned fake-gcs-server executable. */
 export function fakeGcsServerBinary(): string {
   return peer(

@@ -19,7 +19,9 @@ export async function dataChangesAgainst(
   const pointerFile = resolve(dir, config.data.pointer);
   const now = await readPointer(pointerFile);
   const then = await pointerAtRevision(pointerFile, rev);
-  if (now.out.md5 === then.out.md5) return { rev, same: true, md5: now.out.md5 };
+  // The same digest of another hash kind (a DVC 2 pointer's md5-dos2unix) may be other bytes.
+  if (now.out.md5 === then.out.md5 && now.kind === then.kind)
+    return { rev, same: true, md5: now.out.md5 };
   const label = relative(dir, pointerFile);
   const baseLabel = `${label}@${rev}`;
   const basePath = await objectFile(then, baseLabel, access);

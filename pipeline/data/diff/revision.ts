@@ -55,10 +55,10 @@ export async function objectFile(
   const oid = pointer.out.md5;
   if (oid.endsWith('.dir'))
     throw new PipelineError('data', `${label}: names a directory; data diffs compare one file`);
-  if (!(await workspace.cache.has(oid))) {
+  if (!(await workspace.cache.has(oid, pointer.kind))) {
     const name = typeof pointer.out['remote'] === 'string' ? pointer.out['remote'] : undefined;
     const store = openStore(pickRemote(workspace.config, name), access);
-    await pullObjects(workspace.cache, store, [oid]);
+    await pullObjects(workspace.cache, store, { kind: pointer.kind, oids: [oid] });
   }
-  return workspace.cache.path(oid);
+  return workspace.cache.path(oid, pointer.kind);
 }

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { lstat, readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { PipelineError } from '../../errors.js';
-import { md5File } from '../../util/hash.js';
+import { hashFile, type HashKind } from './dos2unix.js';
 
 export interface DirEntry {
   md5: string;
@@ -164,15 +164,19 @@ async function walk(dir: string, out: string[]): Promise<void> {
   }
 }
 
-/** Hash a file or a directory as `dvc add` would. */
-export async function hashPath(path: string): Promise<Hashed> {
+/**
+ * Hash a file or a directory as `dvc add` would (`md5`), or as DVC 3 checks a
+ * DVC 2 out (`md5-dos2unix`; the `.dir` object is JSON text without CRLF, so
+ * its md5 is the same either way).
+ */
+export async function hashPath(path: string, kind: HashKind = 'md5'): Promise<Hashed> {
   let info;
   try {
     info = await lstat(path);
   } catch {
     throw new PipelineError('data', `${path}: does not exist`);
   }
-  if (info.isFile()) return { kind: 'file', md5: await md5File(path), size: info.size };
+  if (info.isFile()) return { kind: 'file', md5: await hashFile(path, kind), size: info.size };
   if (!info.isDirectory())
     throw new PipelineError('data', `${path}: neither a file nor a directory`);
   const paths: string[] = [];
@@ -180,7 +184,10 @@ export async function hashPath(path: string): Promise<Hashed> {
   const entries: DirEntry[] = [];
   let size = 0;
   for (const file of paths) {
-    entries.push({ md5: await md5File(file), relpath: relative(path, file).split(sep).join('/') });
+    entries.push({
+      md5: await hashFile(file, kind),
+      relpath: relative(path, file).split(sep).join('/'),
+    });
     size += (await lstat(file)).size;
   }
   const order = entries

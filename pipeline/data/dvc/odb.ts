@@ -1,6 +1,8 @@
 /**
  * DVC 3's object layout, shared by the cache and every remote:
  * `files/md5/<first two hex>/<rest>`, a directory object keeping its ".dir" suffix.
+ * DVC 2's objects (md5-dos2unix) sit in the same root without the `files/md5/`
+ * prefix, where DVC 3 still reads and writes them.
  */
 import {
   chmod,
@@ -13,19 +15,25 @@ import {
   stat,
   writeFile,
 } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { PipelineError } from '../../errors.js';
-import { md5File } from '../../util/hash.js';
 import { confine } from './confine.js';
-import { md5Hex } from './hash.js';
+import { hashBytes, hashFile, type HashKind } from './dos2unix.js';
 import { removeStale, tempPath } from '../../storage/temp.js';
 
 const OID = /^[0-9a-f]{32}(\.dir)?$/;
 
 /** Key of an object under a cache or remote root, with `/` separators. */
-export function objectKey(oid: string): string {
+export function objectKey(oid: string, kind: HashKind = 'md5'): string {
   if (!OID.test(oid)) throw new PipelineError('data', `"${oid}" is not an md5 object id`);
-  return `files/md5/${oid.slice(0, 2)}/${oid.slice(2)}`;
+  const key = `${oid.slice(0, 2)}/${oid.slice(2)}`;
+  return kind === 'md5' ? `files/md5/${key}` : key;
+}
+
+/** Objects of one hash kind, which decides their key and how their bytes are checked. */
+export interface ObjectSet {
+  kind: HashKind;
+  oids: readonly string[];
 }
 
 /** The md5 an object's bytes must have: the oid without ".dir". */
@@ -37,25 +45,35 @@ export function expectedMd5(oid: string): string {
 export class LocalCache {
   constructor(readonly dir: string) {}
 
-  path(oid: string): string {
-    return join(this.dir, ...objectKey(oid).split('/'));
+  path(oid: string, kind: HashKind): string {
+    return join(this.dir, ...objectKey(oid, kind).split('/'));
   }
 
   /**
    * Where `oid` is written, checked to resolve inside the cache folder (a
    * symlinked object folder must not carry writes elsewhere), its folder made.
    */
-  async writable(oid: string): Promise<string> {
-    const target = this.path(oid);
+  async writable(oid: string, kind: HashKind): Promise<string> {
+    const target = this.path(oid, kind);
     await confine({ root: this.dir, name: 'the cache' }, target, `object ${oid}`);
     await mkdir(dirname(target), { recursive: true });
     return target;
   }
 
-  /** Remove temporary files that killed transfers left in the object folders (not through a symlinked one). */
+  /** Remove temporary files that killed transfers left in the object folders of both layouts (not through a symlinked one). */
   async removeStale(): Promise<number> {
-    const top = join(this.dir, 'files', 'md5');
-    await confine({ root: this.dir, name: 'the cache' }, join(top, 'x'), 'files/md5');
+    return (
+      (await this.removeStaleIn(join(this.dir, 'files', 'md5'))) +
+      (await this.removeStaleIn(this.dir))
+    );
+  }
+
+  private async removeStaleIn(top: string): Promise<number> {
+    await confine(
+      { root: this.dir, name: 'the cache' },
+      join(top, 'x'),
+      relative(this.dir, top) || '.',
+    );
     let folders;
     try {
       folders = await readdir(top, { withFileTypes: true });
@@ -69,22 +87,22 @@ export class LocalCache {
     return removed;
   }
 
-  async has(oid: string): Promise<boolean> {
+  async has(oid: string, kind: HashKind): Promise<boolean> {
     try {
-      return (await stat(this.path(oid))).isFile();
+      return (await stat(this.path(oid, kind))).isFile();
     } catch {
       return false;
     }
   }
 
   /** Copy `source` in under `oid` (skipped when present), checking its md5 on the way. */
-  async putFile(oid: string, source: string): Promise<void> {
-    if (await this.has(oid)) return;
-    const target = await this.writable(oid);
+  async putFile(oid: string, source: string, kind: HashKind): Promise<void> {
+    if (await this.has(oid, kind)) return;
+    const target = await this.writable(oid, kind);
     const tmp = tempPath(target);
     try {
       await copyFile(source, tmp);
-      const md5 = await md5File(tmp);
+      const md5 = await hashFile(tmp, kind);
       if (md5 !== expectedMd5(oid))
         throw new PipelineError(
           'data',
@@ -97,10 +115,10 @@ export class LocalCache {
     }
   }
 
-  async putBytes(oid: string, bytes: Uint8Array): Promise<void> {
-    if (await this.has(oid)) return;
-    if (md5Hex(bytes) !== expectedMd5(oid)) throw new Error(`bytes do not hash to ${oid}`);
-    const target = await this.writable(oid);
+  async putBytes(oid: string, bytes: Uint8Array, kind: HashKind): Promise<void> {
+    if (await this.has(oid, kind)) return;
+    if (hashBytes(bytes, kind) !== expectedMd5(oid)) throw new Error(`bytes do not hash to ${oid}`);
+    const target = await this.writable(oid, kind);
     const tmp = tempPath(target);
     try {
       await writeFile(tmp, bytes, { mode: 0o444 });
@@ -111,13 +129,13 @@ export class LocalCache {
   }
 
   /** Re-hash a cached object; a mismatch removes it, so a later pull fetches it again. */
-  async verify(oid: string): Promise<boolean> {
-    const ok = (await md5File(this.path(oid))) === expectedMd5(oid);
-    if (!ok) await rm(this.path(oid), { force: true });
+  async verify(oid: string, kind: HashKind): Promise<boolean> {
+    const ok = (await hashFile(this.path(oid, kind), kind)) === expectedMd5(oid);
+    if (!ok) await rm(this.path(oid, kind), { force: true });
     return ok;
   }
 
-  async read(oid: string): Promise<Buffer> {
-    return readFile(this.path(oid));
+  async read(oid: string, kind: HashKind): Promise<Buffer> {
+    return readFile(this.path(oid, kind));
   }
 }

@@ -1,6 +1,7 @@
 /**
- * DVC 3 pointer files (`data.dvc`): the `outs` list with md5, size, hash and path.
+ * DVC pointer files (`data.dvc`): the `outs` list with md5, size, hash and path.
  * Fields we do not use are kept as they are, so a file we rewrite stays DVC's.
+ * An out without `hash: md5` was written by DVC 2 and is read as DVC 3 reads it.
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -8,6 +9,7 @@ import { parse, stringify } from 'yaml';
 import { writeFileAtomic } from '../../util/files.js';
 import { z } from 'zod';
 import { PipelineError } from '../../errors.js';
+import type { HashKind } from './dos2unix.js';
 
 export const DvcOutSchema = z.looseObject({
   md5: z.string().regex(/^[0-9a-f]{32}(\.dir)?$/, 'expected an md5 hex digest'),
@@ -30,6 +32,12 @@ export interface Pointer {
   /** The whole file as read, unknown fields included, for rewriting. */
   doc: DvcFile;
   out: DvcOut;
+  /**
+   * How `out.md5` was computed and where its objects live: `md5` (DVC 3,
+   * `files/md5/` layout) or, for a DVC 2 out (no `hash:`), `md5-dos2unix` in
+   * the legacy layout with no prefix.
+   */
+  kind: HashKind;
   /** Absolute path of the data the pointer names. */
   dataPath: string;
 }
@@ -81,7 +89,18 @@ export function parsePointer(file: string, text: string): Pointer {
       `${file}: has ${result.data.outs.length} outs; the pipeline reads one dataset`,
     );
   const out = result.data.outs[0]!;
-  return { file, doc: result.data, out, dataPath: resolve(dirname(file), out.path) };
+  return {
+    file,
+    doc: result.data,
+    out,
+    kind: hashKindOf(out),
+    dataPath: resolve(dirname(file), out.path),
+  };
+}
+
+/** DVC 3 reads an out without `hash:` as a DVC 2 one (dvc/output.py, "Legacy 2.x output"). */
+function hashKindOf(out: DvcOut): HashKind {
+  return out.hash === undefined ? 'md5-dos2unix' : 'md5';
 }
 
 /**

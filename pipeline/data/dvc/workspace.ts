@@ -9,7 +9,7 @@ import { replaceDirAtomic, writeFileAtomic } from '../../util/files.js';
 import { readDvcConfig, type DvcConfig } from './config.js';
 import { confine, resolveReal } from './confine.js';
 import { hashPath, parseDirObject, type DirEntry } from './hash.js';
-import { LocalCache } from './odb.js';
+import { LocalCache, type ObjectSet } from './odb.js';
 import { readPointer, writePointer, type Pointer } from './pointer.js';
 import { findDvcRoot } from './root.js';
 import { removeStale, tempPath } from '../../storage/temp.js';
@@ -80,15 +80,10 @@ export async function resolveTargets(
 }
 
 /** `.dir` entries of a directory pointer, from the cache. */
-export async function dirEntries(
-  ws: Workspace,
-  oid: string,
-  pointer?: Pointer,
-): Promise<DirEntry[]> {
-  const label = pointer
-    ? `${relative(ws.root, pointer.file)}: directory object ${oid}`
-    : ws.cache.path(oid);
-  return parseDirObject(await ws.cache.read(oid), label);
+export async function dirEntries(ws: Workspace, pointer: Pointer): Promise<DirEntry[]> {
+  const oid = pointer.out.md5;
+  const label = `${relative(ws.root, pointer.file)}: directory object ${oid}`;
+  return parseDirObject(await ws.cache.read(oid, pointer.kind), label);
 }
 
 function repository(ws: Workspace) {
@@ -116,15 +111,12 @@ async function checkOutput(ws: Workspace, path: string, origin: string): Promise
     );
 }
 
-/** Every object a pointer needs: its own and, for a directory, each file's. */
-export async function objectsOf(
-  ws: Workspace,
-  pointer: Pointer,
-  { withEntries = true } = {},
-): Promise<string[]> {
+/** Every object a pointer needs: its own and, for a directory, each file's, all of the pointer's hash kind. */
+export async function objectsOf(ws: Workspace, pointer: Pointer): Promise<ObjectSet> {
   const oid = pointer.out.md5;
-  if (!oid.endsWith('.dir') || !withEntries) return [oid];
-  return [oid, ...(await dirEntries(ws, oid, pointer)).map((e) => e.md5)];
+  const kind = pointer.kind;
+  if (!oid.endsWith('.dir')) return { kind, oids: [oid] };
+  return { kind, oids: [oid, ...(await dirEntries(ws, pointer)).map((e) => e.md5)] };
 }
 
 async function addToGitignore(file: string, lines: readonly string[]): Promise<void> {
@@ -150,16 +142,21 @@ export interface AddResult {
   nfiles?: number;
 }
 
-/** `dvc add PATH`: hash it, store it in the cache, write PATH.dvc, git-ignore PATH. */
+/**
+ * `dvc add PATH`: hash it, store it in the cache, write PATH.dvc, git-ignore PATH.
+ * Always in DVC 3's format (`hash: md5`, `files/md5/` layout): re-adding data
+ * a DVC 2 pointer tracks moves it to DVC 3, as `dvc add` does for changed
+ * data and `dvc cache migrate --dvc-files` for the rest.
+ */
 export async function addData(ws: Workspace, target: string): Promise<AddResult> {
   const dataPath = resolve(target).replace(/[\\/]+$/, '');
   await checkOutput(ws, dataPath, target);
-  const hashed = await hashPath(dataPath);
-  if (hashed.kind === 'file') await ws.cache.putFile(hashed.md5, dataPath);
+  const hashed = await hashPath(dataPath, 'md5');
+  if (hashed.kind === 'file') await ws.cache.putFile(hashed.md5, dataPath, 'md5');
   else {
     for (let i = 0; i < hashed.entries.length; i++)
-      await ws.cache.putFile(hashed.entries[i]!.md5, hashed.paths[i]!);
-    await ws.cache.putBytes(hashed.md5, hashed.object);
+      await ws.cache.putFile(hashed.entries[i]!.md5, hashed.paths[i]!, 'md5');
+    await ws.cache.putBytes(hashed.md5, hashed.object, 'md5');
   }
   // Re-adding tracked data updates the pointer that tracks it, as the hint of a
   // stale pointer tells the user to; a second pointer to the same path would
@@ -212,14 +209,18 @@ export async function dataStatus(
 ): Promise<StatusEntry[]> {
   const out: StatusEntry[] = [];
   for (const p of pointers) {
-    const entry = { pointer: p.file, path: p.dataPath, inCache: await ws.cache.has(p.out.md5) };
+    const entry = {
+      pointer: p.file,
+      path: p.dataPath,
+      inCache: await ws.cache.has(p.out.md5, p.kind),
+    };
     try {
       await stat(p.dataPath);
     } catch {
       out.push({ ...entry, state: 'missing' });
       continue;
     }
-    const hashed = await hashPath(p.dataPath);
+    const hashed = await hashPath(p.dataPath, p.kind);
     out.push(
       hashed.md5 === p.out.md5
         ? { ...entry, state: 'in sync' }
@@ -309,7 +310,7 @@ export async function checkout(
     exists = false;
   }
   if (exists) {
-    const hashed = await hashPath(dataPath);
+    const hashed = await hashPath(dataPath, pointer.kind);
     if (hashed.md5 === oid) return 'unchanged';
     if (!force)
       throw new PipelineError(
@@ -323,13 +324,13 @@ export async function checkout(
   try {
     if (!oid.endsWith('.dir')) {
       if (exists && (await stat(dataPath)).isDirectory()) await rm(dataPath, { recursive: true });
-      await copyOut(ws.cache.path(oid), dataPath, scratch);
+      await copyOut(ws.cache.path(oid, pointer.kind), dataPath, scratch);
       return 'written';
     }
-    const entries = await dirEntries(ws, oid, pointer);
+    const entries = await dirEntries(ws, pointer);
     const fill = async (dir: string) => {
       for (const e of entries)
-        await copyOut(ws.cache.path(e.md5), join(dir, ...e.relpath.split('/')));
+        await copyOut(ws.cache.path(e.md5, pointer.kind), join(dir, ...e.relpath.split('/')));
     };
     await replaceDirAtomic(dataPath, fill, scratch).catch(async (error: unknown) => {
       if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;

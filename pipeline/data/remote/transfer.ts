@@ -4,7 +4,6 @@
  * download before it enters the cache. Retrying and deadlines are the
  * store's (pipeline/storage), the same for every backend.
  */
-import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { chmod, rename, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
@@ -15,7 +14,8 @@ import { classify, RemoteFailure } from '../../storage/failure.js';
 import type { RetryOptions, RetryPolicy } from '../../storage/retry.js';
 import type { Store, UploadOptions } from '../../storage/store.js';
 import { tempPath } from '../../storage/temp.js';
-import { expectedMd5, objectKey, type LocalCache } from '../dvc/odb.js';
+import { contentHasher, type HashKind } from '../dvc/dos2unix.js';
+import { expectedMd5, objectKey, type LocalCache, type ObjectSet } from '../dvc/odb.js';
 
 /** How many objects move at once, and the store's retry policy and deadlines where a caller (a test) changes them. */
 export interface TransferOptions
@@ -48,24 +48,27 @@ function retryOptions(options: TransferOptions): RetryOptions {
 export async function pushObjects(
   cache: LocalCache,
   store: Store,
-  oids: readonly string[],
+  { kind, oids }: ObjectSet,
   options: TransferOptions = {},
 ): Promise<TransferResult> {
   const unique = [...new Set(oids)];
-  const present = await store.existing(unique.map(objectKey), retryOptions(options));
+  const present = await store.existing(
+    unique.map((oid) => objectKey(oid, kind)),
+    retryOptions(options),
+  );
   const limit = pLimit(options.jobs ?? JOBS);
   const transferred: string[] = [];
   const skipped: string[] = [];
   await Promise.all(
     unique.map((oid) =>
       limit(async () => {
-        const key = objectKey(oid);
+        const key = objectKey(oid, kind);
         if (present.has(key)) {
           skipped.push(oid);
           options.onObject?.(oid, 'skipped');
           return;
         }
-        if (!(await cache.has(oid)))
+        if (!(await cache.has(oid, kind)))
           throw new PipelineError(
             'data',
             `${oid}: not in the local cache (${cache.dir}), so it cannot be pushed`,
@@ -73,7 +76,7 @@ export async function pushObjects(
               hint: 'Run `mlops data add PATH` for the data first.',
             },
           );
-        await store.upload(cache.path(oid), key, {
+        await store.upload(cache.path(oid, kind), key, {
           ...retryOptions(options),
           stallTimeout: options.stallTimeout,
           uploadTimeout: options.uploadTimeout,
@@ -90,13 +93,14 @@ async function downloadOnce(
   cache: LocalCache,
   store: Store,
   oid: string,
+  kind: HashKind,
   stallTimeout: number,
 ): Promise<void> {
-  const key = objectKey(oid);
+  const key = objectKey(oid, kind);
   const what = `${store.url}/${key}`;
-  const target = await cache.writable(oid);
+  const target = await cache.writable(oid, kind);
   const tmp = tempPath(target);
-  const hash = createHash('md5');
+  const hash = contentHasher(kind);
   try {
     const body = await store.download(key);
     await pipeline(
@@ -106,7 +110,7 @@ async function downloadOnce(
     ).catch((error: unknown) => {
       throw classify(error, what);
     });
-    const md5 = hash.digest('hex');
+    const md5 = hash.digest();
     if (md5 !== expectedMd5(oid))
       throw new RemoteFailure(
         `${what}: corrupt object: its bytes hash to ${md5}, not ${expectedMd5(oid)}`,
@@ -122,7 +126,7 @@ async function downloadOnce(
 export async function pullObjects(
   cache: LocalCache,
   store: Store,
-  oids: readonly string[],
+  { kind, oids }: ObjectSet,
   options: TransferOptions = {},
 ): Promise<TransferResult> {
   const limit = pLimit(options.jobs ?? JOBS);
@@ -131,14 +135,14 @@ export async function pullObjects(
   await Promise.all(
     [...new Set(oids)].map((oid) =>
       limit(async () => {
-        if ((await cache.has(oid)) && (await cache.verify(oid))) {
+        if ((await cache.has(oid, kind)) && (await cache.verify(oid, kind))) {
           skipped.push(oid);
           options.onObject?.(oid, 'skipped');
           return;
         }
         await store.retrying(
-          `${store.url}/${objectKey(oid)}`,
-          () => downloadOnce(cache, store, oid, options.stallTimeout ?? store.requestTimeout),
+          `${store.url}/${objectKey(oid, kind)}`,
+          () => downloadOnce(cache, store, oid, kind, options.stallTimeout ?? store.requestTimeout),
           retryOptions(options),
         );
         transferred.push(oid);
