@@ -1,8 +1,7 @@
 /**
- * Steps the workflows share: third-party actions by major version tag, and this
- * repository's own; and what each needs of the job's GITHUB_TOKEN, so a job is
- * granted exactly that (`job()`), never a list kept by hand beside the steps.
- * Teams that require it can pin the tags to commit SHAs here.
+ * Steps the workflows share: third-party actions pinned to a release's commit,
+ * and the pipeline's own; and what each needs of the job's GITHUB_TOKEN, so a
+ * job is granted exactly that (`job()`), never a list kept by hand beside the steps.
  */
 import type {
   CallJob,
@@ -16,13 +15,30 @@ import type {
 
 export const NODE_VERSION = '24';
 
+/**
+ * Third-party actions pinned to the commit of a release, since a tag can be
+ * moved and a commit cannot; the YAML names the release beside each SHA
+ * (renderWorkflow), which is also what Dependabot reads to propose updates.
+ */
+export const PINNED_ACTIONS = {
+  'actions/checkout': { sha: '3d3c42e5aac5ba805825da76410c181273ba90b1', release: 'v7.0.1' },
+  'actions/setup-node': { sha: '820762786026740c76f36085b0efc47a31fe5020', release: 'v7.0.0' },
+  'actions/upload-artifact': { sha: 'bbbca2ddaa5d8feaa63e36b76fdaad77386f024f', release: 'v7.0.0' },
+  'actions/download-artifact': {
+    sha: '3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c',
+    release: 'v8.0.1',
+  },
+} as const;
+
+const pinned = (name: keyof typeof PINNED_ACTIONS) => `${name}@${PINNED_ACTIONS[name].sha}`;
+
 export const checkout: Step = {
-  uses: 'actions/checkout@v7',
+  uses: pinned('actions/checkout'),
   with: { 'persist-credentials': false },
 };
 
 export const setupNode: Step = {
-  uses: 'actions/setup-node@v7',
+  uses: pinned('actions/setup-node'),
   with: { 'node-version': NODE_VERSION, cache: 'npm' },
 };
 
@@ -132,7 +148,7 @@ export function upload(
 ): Step {
   return {
     ...extra,
-    uses: 'actions/upload-artifact@v7',
+    uses: pinned('actions/upload-artifact'),
     with: {
       name,
       path: path.join('\n'),
@@ -146,7 +162,7 @@ export function upload(
 export function download(name: string, path = '.', extra: Omit<Step, 'uses'> = {}): Step {
   return {
     ...extra,
-    uses: 'actions/download-artifact@v8',
+    uses: pinned('actions/download-artifact'),
     with: { name, path, ...extra.with },
   };
 }

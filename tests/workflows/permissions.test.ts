@@ -101,7 +101,7 @@ describe('token permissions', () => {
     const wf = (await generated())['mlops-comment.yml']!;
     delete wf.jobs['comment']!.permissions!.contents;
     expect(permissionProblems('mlops-comment.yml', wf)).toEqual([
-      'mlops-comment.yml comment: actions/checkout@v7 needs contents: read, the job grants none',
+      `mlops-comment.yml comment: ${checkout.uses} needs contents: read, the job grants none`,
     ]);
     wf.jobs['comment']!.permissions!['pull-requests'] = 'read';
     expect(permissionProblems('mlops-comment.yml', wf)).toContain(

