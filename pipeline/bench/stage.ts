@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import type { ModelBundle } from '../model/load.js';
 import type { OutputPaths } from '../config/paths.js';
+import { productionBaselines } from '../production/baseline.js';
+import { PRODUCTION_REF } from '../production/git-ref.js';
 import { writeFileAtomic } from '../util/files.js';
 import {
   readBenchBaseline,
@@ -76,6 +78,15 @@ export interface MeasuredBench {
  * when it measured this very model (a benchmark of an older model would
  * describe something else); undefined otherwise or when there is none.
  */
+/**
+ * The benchmark baseline bench.json names: a file, or production's bench.json
+ * on the local production record (`refs/mlops/production:bench.json`).
+ */
+async function readBaselineAt(path: string, dir: string): Promise<BenchBaseline | undefined> {
+  if (!path.startsWith(`${PRODUCTION_REF}:`)) return readBenchBaseline(path);
+  return (await productionBaselines(dir, { fetch: false })).bench?.data;
+}
+
 export async function benchOfModel(
   paths: Pick<OutputPaths, 'reports'>,
   modelVersion: string,
@@ -88,7 +99,7 @@ export async function benchOfModel(
   }
   if (bench.model_version !== modelVersion) return undefined;
   const baseline = bench.baseline
-    ? await readBenchBaseline(bench.baseline.path).catch(() => undefined)
+    ? await readBaselineAt(bench.baseline.path, paths.reports).catch(() => undefined)
     : undefined;
   return { bench, baseline };
 }

@@ -1,5 +1,7 @@
 import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { addToReport } from '../../actions/benchmark/src/section.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BenchFileSchema, readBenchFile } from '../../pipeline/bench/bench-file.js';
@@ -13,6 +15,9 @@ import { renderReport } from '../../pipeline/report/markdown.js';
 import { readMetricsFile } from '../../pipeline/report/metrics-file.js';
 import { outputPaths } from '../../pipeline/config/paths.js';
 import { initBackend } from '../../pipeline/train/backend.js';
+import { recordProduction } from '../../pipeline/production/git-ref.js';
+
+const execFileAsync = promisify(execFile);
 import { trainedPipeline, type TrainedPipeline } from './fixture.js';
 
 let pipeline: TrainedPipeline;
@@ -86,6 +91,32 @@ describe('bench stage', () => {
     const other = await benchOfModel(paths, 'another-version');
     expect(findingSections({ bench: other })).toEqual([]);
     expect(benchPath(paths)).toBe(join(pipeline.dir, 'reports', 'bench.json'));
+  });
+
+  it("reads back production's bench.json from the local production record, as bench.json names it", async () => {
+    await run();
+    const paths = outputPaths(pipeline.dir);
+    const git = (...args: string[]) => execFileAsync('git', args, { cwd: pipeline.dir });
+    await git('init', '--quiet');
+    // This model went live with this benchmark: the next run compares with it.
+    await recordProduction(pipeline.dir, {
+      event: 'release',
+      modelDir: paths.model,
+      metricsPath: join(paths.reports, 'metrics.json'),
+      benchPath: benchPath(paths),
+      commit: null,
+      run: null,
+    });
+    const file = JSON.parse(await readFile(benchPath(paths), 'utf8'));
+    file.baseline = {
+      model_version: bundle.metadata.model_version,
+      path: 'refs/mlops/production:bench.json',
+    };
+    await writeFile(benchPath(paths), JSON.stringify(file));
+    const bench = await benchOfModel(paths, bundle.metadata.model_version);
+    expect(bench?.baseline?.model_version).toBe(bundle.metadata.model_version);
+    expect(bench?.baseline?.metrics).toEqual(file.metrics);
+    await rm(join(pipeline.dir, '.git'), { recursive: true, force: true });
   });
 
   it('places the Benchmark section of the benchmark job where the report places sections', async () => {

@@ -9,6 +9,7 @@ import { failOnGates } from '../../gate/fail.js';
 import { loadBundle } from '../../model/load.js';
 import { benchSection, fmtMeasure } from '../../report/sections/benchmark.js';
 import { outputPaths } from '../../config/paths.js';
+import { PRODUCTION, productionBaselines } from '../../production/baseline.js';
 import { initBackend } from '../../train/backend.js';
 import { say, show, withCommon, type CommonOptions } from '../common.js';
 import { interruptible } from '../interrupt.js';
@@ -33,11 +34,17 @@ export function registerBenchCommand(program: Command): void {
         'environment variable holding the bearer token of the server',
       ),
     )
-    .option('--baseline <file>', 'bench.json of an earlier run, for changes and change gates')
+    .option(
+      '--baseline <file>',
+      "bench.json of an earlier run, or `production` (the production record's), for changes and change gates",
+    )
     .action(async (opts: BenchOptions) => {
-      const baseline = opts.baseline
-        ? { path: opts.baseline, data: await readBenchBaseline(opts.baseline) }
-        : undefined;
+      const baseline =
+        opts.baseline === PRODUCTION
+          ? (await productionBaselines(process.cwd())).bench
+          : opts.baseline
+            ? { path: opts.baseline, data: await readBenchBaseline(opts.baseline) }
+            : undefined;
       let token: string | undefined;
       if (opts.tokenEnv) {
         token = process.env[opts.tokenEnv];
