@@ -99,7 +99,8 @@ export async function createPredictionServer(options: ServerOptions): Promise<Pr
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false } },
-    return503OnClosing: true,
+    // Answered by the hook below instead, in the API's error envelope.
+    return503OnClosing: false,
   });
   // Below the descriptor limit: past it the process could neither accept nor
   // read a model; over the cap a new connection is refused and others are served.
@@ -174,6 +175,15 @@ export async function createPredictionServer(options: ServerOptions): Promise<Pr
     const api = toApiError(error, bodyLimit);
     if (api.status >= 500) request.log.error({ err: error }, 'request failed');
     return sendError(request, reply, api);
+  });
+  // Fastify's own 503 while closing has a body of its own, not the declared one.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!closing) return done();
+    sendError(request, reply, {
+      status: 503,
+      code: 'not_ready',
+      message: 'the server is shutting down',
+    });
   });
   // A route called with the wrong method is not "not found": say which methods it
   // takes. Answered on request, before Fastify reads (or insists on) a body.

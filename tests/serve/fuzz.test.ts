@@ -16,11 +16,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPredictionServer, type PredictionServer } from '../../pipeline/serve/server.js';
 import { schemathesisBinary } from '../support/peers.js';
 import { trainPenguins, type TrainedModel } from '../support/trained-penguins.js';
+import { stall } from './fixtures.js';
 
 const run = promisify(execFile);
 const TOKEN = 'fuzz-token-for-tests';
 /** Enough for every operation's coverage phase and some fuzzing, in seconds on 2 cores. */
-const MAX_EXAMPLES = 40;
+const MAX_EXAMPLES = 30;
 /** Fixed, so a failure here is the same failure on the next run. */
 const SEED = 20240611;
 const CHECKS = [
@@ -89,7 +90,7 @@ describe('the server under schemathesis', () => {
     const base = await serve();
     const { code, report } = await schemathesis(base, CHECKS);
     expect(code, report).toBe(0);
-  }, 60_000);
+  }, 90_000);
 
   it('answers as its OpenAPI document says with a token, and refuses requests without it', async () => {
     const base = await serve(TOKEN);
@@ -99,5 +100,28 @@ describe('the server under schemathesis', () => {
       ['-H', `Authorization: Bearer ${TOKEN}`],
     );
     expect(code, report).toBe(0);
-  }, 60_000);
+  }, 90_000);
+});
+
+describe('the declared error body', () => {
+  it('is what a request gets while the server shuts down', async () => {
+    const server = await createPredictionServer({ modelDir: model.modelDir });
+    const base = await server.listen('127.0.0.1', 0);
+    // Headers not finished: the connection is busy, so closing waits for it.
+    const raw = await stall(base, 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+    await new Promise((r) => setTimeout(r, 300));
+    const closed = server.close();
+    raw.socket.write('\r\n');
+    await raw.closed;
+    await closed;
+    const [head, body] = raw.received().split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 503 /);
+    expect(head).toMatch(/^x-request-id: /im);
+    expect(JSON.parse(body!)).toMatchObject({
+      error: { code: 'not_ready', message: 'the server is shutting down' },
+      model_version: model.version,
+      api_version: expect.any(String),
+      request_id: expect.any(String),
+    });
+  });
 });
