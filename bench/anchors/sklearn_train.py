@@ -1,10 +1,9 @@
 """Train scikit-learn's MLP on matrices written by bench/train-vs-sklearn.ts.
 
-Reads x_train.f32, y_train.(f32|i32), x_test.f32, y_test.(f32|i32) from the
-folder given in the JSON spec, fits the same network (layers, batch size,
-epochs, learning rate, Adam, no L2 penalty, no early stopping) `warmup` times
-untimed, then `repeats` times
-and prints one JSON line per fit: seconds, the test score and the peak RSS so far.
+Fits the same network as ours (layers, batch size, epochs, learning rate, Adam,
+no L2 penalty, no early stopping) `warmup` times untimed, then `repeats` times,
+and prints one JSON line per fit: seconds, the test score, the peak RSS so far
+and the BLAS libraries that ran (threadpoolctl).
 """
 import json
 import resource
@@ -12,18 +11,14 @@ import sys
 import time
 import warnings
 
-import numpy as np
+import sklearn
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
+from matrices import blas, load
+
 spec = json.loads(sys.argv[1])
-d = spec["dir"]
-ytype = np.int32 if spec["task"] == "classification" else np.float32
-ext = "i32" if spec["task"] == "classification" else "f32"
-x_train = np.fromfile(f"{d}/x_train.f32", dtype=np.float32).reshape(-1, spec["inputs"])
-y_train = np.fromfile(f"{d}/y_train.{ext}", dtype=ytype)
-x_test = np.fromfile(f"{d}/x_test.f32", dtype=np.float32).reshape(-1, spec["inputs"])
-y_test = np.fromfile(f"{d}/y_test.{ext}", dtype=ytype)
+x_train, y_train, x_test, y_test = load(spec)
 
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
 Model = MLPClassifier if spec["task"] == "classification" else MLPRegressor
@@ -50,4 +45,11 @@ for r in range(spec.get("warmup", 0) + spec["repeats"]):
         continue
     score = model.score(x_test, y_test)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "epochs": model.n_iter_, "score": score, "peak_rss_mb": peak_mb}))
+    print(json.dumps({
+        "seconds": seconds,
+        "epochs": model.n_iter_,
+        "score": score,
+        "peak_rss_mb": peak_mb,
+        "version": sklearn.__version__,
+        "blas": blas(),
+    }))
