@@ -17,6 +17,7 @@ import { ModelSchema } from '../pipeline/config/schema.js';
 import { initBackend } from '../pipeline/train/backend.js';
 import { predictMatrix } from '../pipeline/model/predict-matrix.js';
 import { fitNetwork, type TrainingSet } from '../pipeline/train/fit.js';
+import { anchorEnv } from './lib/anchors.js';
 import { writeMatrices } from './lib/matrices.js';
 import { ensureDebianPackages, PYTHON, run } from './lib/system.js';
 import { int, median, num, runsArg, table } from './lib/table.js';
@@ -157,7 +158,11 @@ const dir = await writeMatrices({
 let theirs: { seconds: number; score: number; peak_rss_mb: number }[];
 try {
   const spec = { dir, task: 'regression', inputs: INPUTS, layers: LAYERS, batch: BATCH, epochs, lr: LR, repeats: runs }; // prettier-ignore
-  const { stdout } = await run(PYTHON, [here('anchors/sklearn_train.py'), JSON.stringify(spec)]);
+  // OpenBLAS on the CPU's own kernel, as in train-vs-sklearn.ts.
+  const { env } = await anchorEnv();
+  const { stdout } = await run(PYTHON, [here('anchors/sklearn_train.py'), JSON.stringify(spec)], {
+    env,
+  });
   theirs = stdout
     .trim()
     .split('\n')
