@@ -75,6 +75,28 @@ export const DataSchema = z
       })
       .default({ psi: 0.2, ks_pvalue: 0.05 })
       .describe('When the data report flags a feature as drifted against the base revision.'),
+    refresh: z
+      .strictObject({
+        run: z
+          .string()
+          .min(1, { error: 'expected a shell command' })
+          .describe(
+            'Shell command that writes fresh data; run from the repository root with only PATH and HOME set.',
+          ),
+        output: z
+          .string()
+          .min(1)
+          .describe(
+            'The file the command writes, relative to this file: the file data.pointer tracks.',
+          ),
+        timeout: z
+          .number({ error: 'expected a positive number of seconds' })
+          .positive({ error: 'expected a positive number of seconds' })
+          .default(600)
+          .describe('Seconds the command may run before it is stopped.'),
+      })
+      .optional()
+      .describe('How `mlops data refresh` fetches fresh data.'),
   })
   .describe('Where the data is and what its columns mean.');
 
