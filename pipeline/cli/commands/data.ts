@@ -1,9 +1,10 @@
-/** `mlops data add|push|pull|status|diff`: DVC-compatible data versioning without Python. */
+/** `mlops data add|push|pull|refresh|status|diff`: DVC-compatible data versioning without Python. */
 import type { Command } from 'commander';
 import { PipelineError } from '../../errors.js';
 import { addData, dataStatus, openWorkspace, resolveTargets } from '../../data/dvc/workspace.js';
 import type { RemoteAccess } from '../../data/remote/open.js';
 import { pullData, pushData } from '../../data/sync.js';
+import { refreshData } from '../../data/refresh.js';
 import { loadConfig } from '../../config/load.js';
 import { dataChangesAgainst } from '../../data/diff/against.js';
 import { renderSection } from '../../report/markdown.js';
@@ -97,6 +98,37 @@ export function registerDataCommands(program: Command): void {
       });
       say('pull', `${r.transferred} downloaded, ${r.skipped} already cached, from ${r.remote}`);
       for (const path of r.written) say('checkout', path);
+    });
+
+  data
+    .command('refresh')
+    .description(
+      'run data.refresh.run, check the file it writes loads, and record it under data.pointer',
+    )
+    .option('-c, --config <file>', 'pipeline definition', 'mlops.yaml')
+    .option('--push', 'upload the new data to the default remote when it changed')
+    .option('--timeout <seconds>', TIMEOUT_HELP, timeoutOption)
+    .action(async (opts: { config: string; push?: boolean; timeout?: number }) => {
+      const loaded = await loadConfig(opts.config);
+      const r = await refreshData(loaded, {
+        env: { PATH: process.env['PATH'], HOME: process.env['HOME'] },
+        push: opts.push
+          ? { access: remoteAccessFromEnv(process.env, { timeout: opts.timeout }) }
+          : undefined,
+      });
+      if (!r.changed) {
+        say('refresh', `unchanged (md5 ${r.md5}, ${r.rows} rows)`);
+        return;
+      }
+      say(
+        'refresh',
+        `changed: ${r.oldMd5} → ${r.newMd5}, rows ${r.oldRows ?? '?'} → ${r.rows} (${show(r.pointer)})`,
+      );
+      if (r.pushed)
+        say(
+          'push',
+          `${r.pushed.transferred} uploaded, ${r.pushed.skipped} already in ${r.pushed.remote}`,
+        );
     });
 
   data
