@@ -7,6 +7,7 @@
 import { Command, CommanderError } from 'commander';
 import { exitCodeFor, PipelineError } from '../errors.js';
 import { registerBenchCommand } from './commands/bench.js';
+import { registerConfigCommands } from './commands/config.js';
 import { registerDataCommands } from './commands/data.js';
 import { registerDeployCommand } from './commands/deploy.js';
 import { registerPipelineCommands } from './commands/pipeline.js';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerRegistryCommands(program);
   registerProductionCommand(program);
   registerSchemaCommand(program);
+  registerConfigCommands(program);
   registerDeployCommand(program);
   registerServeCommand(program);
   return program;
