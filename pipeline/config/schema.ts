@@ -116,9 +116,11 @@ export const ModelSchema = z
   .strictObject({
     task: z.enum(['classification', 'regression']),
     kind: z
-      .enum(['linear', 'mlp'])
+      .enum(['linear', 'mlp', 'tfjs'])
       .default('mlp')
-      .describe('linear: no hidden layer; mlp: the hidden layers below.'),
+      .describe(
+        'linear: no hidden layer; mlp: the hidden layers below; tfjs: the TensorFlow.js model the module builds (docs/custom-models.md).',
+      ),
     layers: z
       .array(
         positiveInt().max(MAX_UNITS, {
@@ -148,6 +150,17 @@ export const ModelSchema = z
       .nonnegative({ error: 'expected a non-negative integer' })
       .default(10)
       .describe('Epochs without a better validation loss before training stops; 0 never stops.'),
+    module: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'tfjs only: a .ts or .js file, relative to mlops.yaml, whose default export builds the model.',
+      ),
+    params: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe("tfjs only: values passed to the module's builder."),
   })
   .describe('The model and how it is trained.');
 
@@ -275,6 +288,19 @@ export const ConfigSchema = z
         message: `test + validation is ${split.test + split.validation}; expected less than 0.9, to leave rows to train on`,
       });
     if (model.kind === 'mlp') checkHiddenSize(model.layers, ['model', 'layers'], ctx);
+    if (model.kind === 'tfjs' && model.module === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['model', 'module'],
+        message: 'kind tfjs needs the module that builds the model, e.g. models/net.ts',
+      });
+    for (const key of ['module', 'params'] as const)
+      if (model.kind !== 'tfjs' && model[key] !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['model', key],
+          message: `only kind tfjs takes a ${key}; kind is ${model.kind}`,
+        });
     const task = model.task;
     for (const name of Object.keys(gates)) {
       if (!isKnownMetric(task, name))

@@ -82,6 +82,11 @@ function wasmModule(): object | null {
   return compiled ?? null;
 }
 
+/** Which kernel createMatMul gives by default here: the WebAssembly SIMD one where it compiles, else JavaScript. */
+export function matMulKernel(): 'wasm-simd' | 'js' {
+  return wasmModule() ? 'wasm-simd' : 'js';
+}
+
 function javascriptMatMul(): MatMul {
   return {
     alloc: (count) => new Float32Array(count),

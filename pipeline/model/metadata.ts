@@ -19,7 +19,21 @@ export const LineageSchema = z.object({
   data_md5: z.string(),
   config_hash: z.string(),
   code_hash: z.string(),
+  /**
+   * The TensorFlow.js backend loaded in the process: what saved the model, and
+   * what ran model.fit when the trainer is tfjs.
+   */
   backend: z.string(),
+  /**
+   * What computed the gradients: `dense` (the package's own engine,
+   * train/fit.ts) or `tfjs` (model.fit). Absent in models saved before it was
+   * recorded.
+   */
+  trainer: z.string().optional(),
+  /** The dense engine's matrix kernel: `wasm-simd` or `js`. */
+  kernel: z.string().optional(),
+  /** Repository files that define the model beyond the pipeline (a tfjs model module and its imports). */
+  model_files: z.array(z.string()).optional(),
   seed: z.number(),
   tfjs_version: z.string(),
   node_version: z.string(),

@@ -1,6 +1,9 @@
 /** Where a model came from: the commit, the code and the runtime that made it. */
 import { fileURLToPath } from 'node:url';
 import { simpleGit } from 'simple-git';
+import type { ModelConfig } from '../config/schema.js';
+import { PipelineError } from '../errors.js';
+import { trainerFor } from '../train/trainers/registry.js';
 import { canonicalJson, sha256Hex } from '../util/hash.js';
 import { hashTrainingCode, trainingCode } from './training-code.js';
 
@@ -42,6 +45,32 @@ export function trainingCodeHash(root?: string): Promise<string> {
     return hashTrainingCode(await trainingCode(REPO_ROOT));
   })();
   return codeHash;
+}
+
+/**
+ * The training code hash of a model: the pipeline's (trainingCodeHash) and,
+ * when its trainer names files beside mlops.yaml (a tfjs model module), those
+ * files and every local file they import, found by the same import graph.
+ */
+export async function modelCodeHash(dir: string, model: ModelConfig): Promise<string> {
+  const base = await trainingCodeHash();
+  const entries = trainerFor(model.kind).codeEntries?.(model) ?? [];
+  if (!entries.length) return base;
+  let code;
+  try {
+    code = await trainingCode(dir, entries);
+  } catch (error) {
+    const first = (
+      error as { errors?: { text: string; location?: { file: string; line: number } | null }[] }
+    ).errors?.[0];
+    const at = first?.location ? `${first.location.file}:${first.location.line}: ` : '';
+    throw new PipelineError(
+      'config',
+      `model.module ${entries.join(', ')}: ${at}${first?.text ?? (error as Error).message}`,
+      { cause: error },
+    );
+  }
+  return sha256Hex(canonicalJson({ pipeline: base, model: hashTrainingCode(code) })).slice(0, 16);
 }
 
 export function modelVersion(parts: {

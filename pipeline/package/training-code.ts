@@ -49,14 +49,14 @@ interface Graph {
 /** Following the imports takes esbuild a few tens of milliseconds: reused while no module changed. */
 const GRAPH_CACHE = join('node_modules', '.cache', 'mlops', 'training-graph.json');
 
-async function followImports(root: string): Promise<Graph> {
+async function followImports(root: string, entries: readonly string[]): Promise<Graph> {
   // A name the bundler of the actions cannot follow: they get the hash as a
   // constant instead (lineage.ts), and esbuild itself cannot be bundled.
   const esbuildName = 'esbuild';
   const esbuild = (await import(/* @vite-ignore */ esbuildName)) as typeof Esbuild;
   const result = await esbuild.build({
     absWorkingDir: root,
-    entryPoints: TRAINING_ENTRIES.map((e) => join(root, e)),
+    entryPoints: entries.map((e) => join(root, e)),
     bundle: true,
     write: false,
     metafile: true,
@@ -95,13 +95,21 @@ async function hashFiles(root: string, paths: string[]): Promise<Record<string, 
  * changed, neither did it. A new file counts only once a module imports it, and
  * that import changes the module.
  */
-async function moduleGraph(root: string): Promise<{ graph: Graph; files: Record<string, string> }> {
+async function moduleGraph(
+  root: string,
+  entries: readonly string[],
+): Promise<{ graph: Graph; files: Record<string, string> }> {
   const hashed = async (modules: string[]) => {
     const files = await hashFiles(root, modules);
     const config = await readFile(join(root, 'tsconfig.json')).catch(() => '');
     return { files, key: sha256Hex(canonicalJson({ files, tsconfig: sha256Hex(config) })) };
   };
-  const cachePath = join(root, GRAPH_CACHE);
+  const cachePath = join(
+    root,
+    entries === TRAINING_ENTRIES
+      ? GRAPH_CACHE
+      : GRAPH_CACHE.replace(/\.json$/, `-${sha256Hex(entries.join('\n')).slice(0, 12)}.json`),
+  );
   try {
     const cached = JSON.parse(await readFile(cachePath, 'utf8')) as Graph & { key: string };
     const { files, key } = await hashed(cached.modules);
@@ -110,7 +118,7 @@ async function moduleGraph(root: string): Promise<{ graph: Graph; files: Record<
   } catch {
     // No cache yet, or a module it names is gone: follow the imports again.
   }
-  const graph = await followImports(root);
+  const graph = await followImports(root, entries);
   const { files, key } = await hashed(graph.modules);
   // Only a cache: where it cannot be written, each run follows the imports again.
   await writeFileAtomic(cachePath, `${JSON.stringify({ key, ...graph })}\n`).catch(() => {});
@@ -199,9 +207,16 @@ async function packageVersions(root: string, names: string[]): Promise<string[]>
   return [...found].sort();
 }
 
-/** The training code of the repository at `root`: its files' hashes and its packages. */
-export async function trainingCode(root: string): Promise<TrainingCode> {
-  const { graph, files } = await moduleGraph(root);
+/**
+ * The training code of the repository at `root`: its files' hashes and its
+ * packages. `entries` (paths relative to `root`) replace the pipeline's own
+ * entry points, for a model module of the team's own (lineage.ts).
+ */
+export async function trainingCode(
+  root: string,
+  entries: readonly string[] = TRAINING_ENTRIES,
+): Promise<TrainingCode> {
+  const { graph, files } = await moduleGraph(root, entries);
   const wasm = await hashFiles(root, await wasmBeside(root, graph.modules));
   return {
     files: { ...files, ...wasm },

@@ -260,6 +260,21 @@ function dataSection(metadata: Metadata): string {
   return lines.join('\n');
 }
 
+/** What computed the gradients, as the lineage records it (older models do not say). */
+function trainedBy(l: Metadata['lineage']): string {
+  if (l.trainer === 'dense') return `the dense engine (${l.kernel ?? 'kernel not recorded'})`;
+  if (l.trainer === 'tfjs')
+    return `TensorFlow.js model.fit (${l.backend})${l.model_files?.length ? `, model ${l.model_files.map((f) => `\`${f}\``).join(', ')}` : ''}`;
+  return l.trainer ?? 'not recorded';
+}
+
+/** Short form for the summary line: `dense (wasm-simd)`, `tfjs (wasm)`. */
+function engine(l: Metadata['lineage']): string {
+  if (l.trainer === 'dense') return `\`dense (${l.kernel ?? '?'})\``;
+  if (l.trainer === 'tfjs') return `\`tfjs (${l.backend})\``;
+  return `backend \`${l.backend}\``;
+}
+
 function lineageSection(metadata: Metadata): string {
   const l = metadata.lineage;
   const rows = [
@@ -273,7 +288,11 @@ function lineageSection(metadata: Metadata): string {
     ['Data', `\`${l.data_path}\` md5 \`${l.data_md5}\``],
     ['Config hash', `\`${l.config_hash.slice(0, 12)}\``],
     ['Training code hash', `\`${l.code_hash}\``],
-    ['Backend', `TensorFlow.js ${l.tfjs_version} (${l.backend}), Node ${l.node_version}`],
+    ['Trained by', trainedBy(l)],
+    [
+      'Saved with',
+      `TensorFlow.js ${l.tfjs_version} (${l.backend} backend), Node ${l.node_version}`,
+    ],
     ['Seed', String(l.seed)],
     ['Parameters', `\`${JSON.stringify(metadata.params)}\``],
     [
@@ -295,7 +314,7 @@ function lineageSection(metadata: Metadata): string {
 export function renderReport(input: ReportInput): string {
   const { result, metadata } = input;
   const t = metadata.training;
-  const summary = `**Model** \`${result.model_version}\` · ${result.task} · ${t.rows.train + t.rows.validation + t.rows.test} rows · backend \`${metadata.lineage.backend}\` · trained in ${t.seconds.toFixed(1)} s (${Math.round(t.samples_per_second).toLocaleString('en-US')} samples/s)`;
+  const summary = `**Model** \`${result.model_version}\` · ${result.task} · ${t.rows.train + t.rows.validation + t.rows.test} rows · trained by ${engine(metadata.lineage)} in ${t.seconds.toFixed(1)} s (${Math.round(t.samples_per_second).toLocaleString('en-US')} samples/s)`;
   const parts = [
     REPORT_MARKER,
     verdict(result),

@@ -7,7 +7,7 @@ import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { readDataset, type Dataset, type ReadDatasetOptions } from '../data/dataset.js';
 import { splitRows, type Split } from '../data/split.js';
 import { column } from '../data/table.js';
-import { modelVersion, trainingCodeHash } from '../package/lineage.js';
+import { modelCodeHash, modelVersion } from '../package/lineage.js';
 import { outputPaths, type OutputPaths } from '../config/paths.js';
 
 export interface RunContext {
@@ -52,7 +52,7 @@ export async function openRun(
           : undefined,
     }),
   );
-  const codeHash = await trainingCodeHash();
+  const codeHash = await modelCodeHash(loaded.dir, config.model);
   const version = modelVersion({ dataMd5: dataset.source.md5, configHash: loaded.hash, codeHash });
   return { loaded, dataset, split, paths: outputPaths(loaded.dir), codeHash, version, timings };
 }

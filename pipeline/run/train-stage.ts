@@ -67,6 +67,7 @@ export async function trainStage(
       onEpoch: (log, epochs, trial) => options.events?.epoch?.(log, epochs, trial),
       onTrial: (record, trials) => options.events?.trial?.(record, trials),
       signal: options.signal,
+      dir: ctx.loaded.dir,
     }),
   );
   const git = await gitState(ctx.loaded.dir);
@@ -107,7 +108,11 @@ export async function trainStage(
       data_md5: dataset.source.md5,
       config_hash: ctx.loaded.hash,
       code_hash: ctx.codeHash,
-      backend,
+      // The backend loaded here; for the tfjs trainer, also the one that ran model.fit.
+      backend: outcome.trainer.backend ?? backend,
+      trainer: outcome.trainer.trainer,
+      ...(outcome.trainer.kernel ? { kernel: outcome.trainer.kernel } : {}),
+      ...(outcome.trainer.files ? { model_files: outcome.trainer.files } : {}),
       seed: config.split.seed,
       tfjs_version: TFJS_VERSION,
       node_version: process.versions.node,

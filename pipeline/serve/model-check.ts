@@ -59,7 +59,11 @@ function checkMetadata({ metadata, preprocess: pre, network }: ModelBundle, dir:
     .map((l) => (l.getConfig() as { units: number }).units);
   const params = metadata.params;
   const hidden =
-    params.kind === 'linear' ? [] : Array.isArray(params.layers) ? params.layers : undefined;
+    params.kind === 'linear'
+      ? []
+      : params.kind !== 'tfjs' && Array.isArray(params.layers)
+        ? params.layers
+        : undefined;
   if (hidden && list(hidden) !== list(dense.slice(0, -1)))
     throw foreign(
       `params give hidden layers [${list(hidden)}], model.json has [${list(dense.slice(0, -1))}]`,

@@ -4,7 +4,6 @@
  * validation split.
  */
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { formatCount, MAX_PARAMETERS, MAX_TRAINING_MB } from '../config/limits.js';
 import type { Config, ModelConfig } from '../config/schema.js';
 import type { Dataset } from '../data/dataset.js';
 import type { Split } from '../data/split.js';
@@ -19,14 +18,9 @@ import {
 } from '../prepare/preprocess.js';
 import { runSearch, type TrialRecord } from '../search/search.js';
 import { trialParams, type TrialParams } from '../search/space.js';
-import {
-  DivergedError,
-  fitNetwork,
-  footprint,
-  type EpochLog,
-  type FitResult,
-  type TrainingSet,
-} from './fit.js';
+import { DivergedError, type EpochLog, type TrainingSet } from './fit.js';
+import { trainerFor } from './trainers/registry.js';
+import type { TrainerLineage, TrainerResult } from './trainers/types.js';
 
 export interface TrainInput {
   config: Config;
@@ -37,6 +31,8 @@ export interface TrainInput {
   onTrial?: (trial: TrialRecord, trials: number) => void;
   /** Stops training (and a search between and within trials), throwing the signal's reason. */
   signal?: AbortSignal;
+  /** The folder of mlops.yaml, where a model module is found; the working directory when omitted. */
+  dir?: string;
 }
 
 export interface TrainOutcome {
@@ -44,7 +40,9 @@ export interface TrainOutcome {
   preprocess: Preprocess;
   /** The model settings that were kept (the best trial's, when searching). */
   model: ModelConfig;
-  fit: Omit<FitResult, 'network'>;
+  fit: Omit<TrainerResult, 'network' | 'lineage'>;
+  /** What trained the kept model (metadata.ts records it). */
+  trainer: TrainerLineage;
   trials: TrialRecord[];
   validation: Evaluation;
   rows: { train: number; validation: number; test: number };
@@ -57,34 +55,6 @@ function trainingSet(pre: Preprocess, table: ReturnType<typeof takeRows>): Train
 /** The config key a trial's setting comes from: the search space when it is searched. */
 function keyOf(name: string, params: TrialParams): string {
   return name in params ? `search.space.${name}` : `model.${name}`;
-}
-
-/** Refuse, before allocating, a network or batch larger than the limits (limits.ts). */
-function checkSize(
-  model: ModelConfig,
-  params: TrialParams,
-  inputSize: number,
-  outputs: number,
-  split: Split,
-): void {
-  const size = footprint(model, inputSize, outputs, {
-    train: split.train.length,
-    validation: split.validation.length,
-  });
-  const units = `[${size.dims.join(', ')}] units (inputs first; the input is one value per numeric feature and one per category, plus one, per categorical feature)`;
-  if (size.parameters > MAX_PARAMETERS)
-    throw new PipelineError(
-      'config',
-      `${model.kind === 'mlp' ? keyOf('layers', params) : 'data.features'}: a network of ${units} has ${formatCount(size.parameters)} parameters; expected at most ${formatCount(MAX_PARAMETERS)}`,
-      { hint: 'Use fewer or narrower hidden layers, or fewer categories.' },
-    );
-  const mb = size.bytes / 2 ** 20;
-  if (mb > MAX_TRAINING_MB)
-    throw new PipelineError(
-      'config',
-      `${size.batch === size.capacity ? keyOf('batch_size', params) : keyOf('layers', params)}: training ${formatCount(size.capacity)} rows at a time through ${units} needs about ${formatCount(Math.ceil(mb))} MB; expected at most ${formatCount(MAX_TRAINING_MB)} MB`,
-      { hint: 'Use a smaller batch_size or narrower layers.' },
-    );
 }
 
 /**
@@ -152,20 +122,25 @@ export async function train(input: TrainInput): Promise<TrainOutcome> {
     ? combos.map((params) => ({ params, model: { ...config.model, ...params } as ModelConfig }))
     : [{ params: {}, model: config.model }];
   // Every trial is checked before the first one trains.
-  for (const c of candidates) checkSize(c.model, c.params, preprocess.inputSize, outputs, split);
+  const sizes = { train: split.train.length, validation: split.validation.length };
+  for (const c of candidates)
+    trainerFor(c.model.kind).check?.(c.model, preprocess.inputSize, outputs, sizes, (name) =>
+      keyOf(name, c.params),
+    );
   const trainSet = trainingSet(preprocess, trainRows);
   const valSet = trainingSet(preprocess, valRows);
 
   const runOne = async (model: ModelConfig, params: TrialParams, trial?: number) => {
-    let fit: FitResult;
+    let fit: TrainerResult;
     try {
-      fit = await fitNetwork({
+      fit = await trainerFor(model.kind).fit({
         model,
         seed: config.split.seed,
         inputSize: preprocess.inputSize,
         outputs,
         train: trainSet,
         validation: valSet,
+        dir: input.dir ?? process.cwd(),
         onEpoch: (log, epochs) => input.onEpoch?.(log, epochs, trial),
         signal: input.signal,
       });
@@ -188,8 +163,17 @@ export async function train(input: TrainInput): Promise<TrainOutcome> {
   };
   if (!search) {
     const { fit, validation, model } = await runOne(config.model, {});
-    const { network, ...rest } = fit;
-    return { network, preprocess, model, fit: rest, trials: [], validation, rows };
+    const { network, lineage, ...rest } = fit;
+    return {
+      network,
+      preprocess,
+      model,
+      fit: rest,
+      trainer: lineage,
+      trials: [],
+      validation,
+      rows,
+    };
   }
 
   const searched = await runSearch(
@@ -210,12 +194,13 @@ export async function train(input: TrainInput): Promise<TrainOutcome> {
   );
   const best = searched.best;
   const trials = searched.trials;
-  const { network, ...rest } = best.fit;
+  const { network, lineage, ...rest } = best.fit;
   return {
     network,
     preprocess,
     model: best.model,
     fit: rest,
+    trainer: lineage,
     trials,
     validation: best.validation,
     rows,

@@ -1,0 +1,166 @@
+/**
+ * A team's model module (kind tfjs): a .ts or .js file beside mlops.yaml whose
+ * default export (or `build`) builds a tfjs LayersModel.
+ *
+ * esbuild (already the bundler of the CLI and the actions) compiles it and its
+ * local imports into one temporary ES module, so TypeScript needs no loader.
+ * Its TensorFlow.js imports are pointed at the pipeline's own copies: one tfjs
+ * instance, one backend, and a model that the pipeline can train and save.
+ */
+import type * as Esbuild from 'esbuild';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { createRequire } from 'node:module';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { PipelineError } from '../../errors.js';
+
+/** What the builder is given about the inputs: one standardised/one-hot vector per row. */
+export interface ModelInputs {
+  size: number;
+}
+
+export type ModelBuilder = (
+  inputs: ModelInputs,
+  task: 'classification' | 'regression',
+  outputs: number,
+  params: Record<string, unknown>,
+  options: { seed: number },
+) => tfl.LayersModel;
+
+export interface ModelModule {
+  build: ModelBuilder;
+  /** A tfjs loss name; else categoricalCrossentropy or meanSquaredError. */
+  loss?: string;
+  /** Metric names compiled into the model; evaluation uses the pipeline's own. */
+  metrics?: string[];
+  /** Repository files (relative to mlops.yaml's folder) the module is made of. */
+  files: string[];
+}
+
+const TFJS = /^@tensorflow\/tfjs-(core|layers)$/;
+
+function moduleError(module: string, message: string, cause?: unknown): PipelineError {
+  return new PipelineError('config', `model.module ${module}: ${message}`, {
+    hint: 'docs/custom-models.md shows what a model module exports.',
+    cause,
+  });
+}
+
+export async function loadModelModule(dir: string, module: string): Promise<ModelModule> {
+  // A name the bundler of the actions cannot follow: esbuild itself cannot be bundled.
+  const esbuildName = 'esbuild';
+  const esbuild = (await import(/* @vite-ignore */ esbuildName)) as typeof Esbuild;
+  const require = createRequire(import.meta.url);
+  let result: Esbuild.BuildResult<{ write: false; metafile: true }>;
+  try {
+    result = await esbuild.build({
+      absWorkingDir: dir,
+      entryPoints: [resolve(dir, module)],
+      bundle: true,
+      write: false,
+      metafile: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      logLevel: 'silent',
+      plugins: [
+        {
+          name: 'pipeline-tfjs',
+          setup(build: Esbuild.PluginBuild) {
+            build.onResolve({ filter: TFJS }, (args: Esbuild.OnResolveArgs) => ({
+              path: pathToFileURL(require.resolve(args.path)).href,
+              external: true,
+            }));
+          },
+        },
+      ],
+    });
+  } catch (error) {
+    const first = (error as { errors?: Esbuild.Message[] }).errors?.[0];
+    if (!first) throw moduleError(module, String(error), error);
+    const at = first.location
+      ? `${first.location.file}:${first.location.line}:${first.location.column + 1}: `
+      : '';
+    throw moduleError(module, `${at}${first.text}`, error);
+  }
+  const files = Object.keys(result.metafile.inputs)
+    .filter((f) => !f.startsWith('file:'))
+    .map((f) => relative(dir, resolve(dir, f)).split('\\').join('/'))
+    .sort();
+  const folder = await mkdtemp(join(tmpdir(), 'mlops-model-'));
+  let exports: Record<string, unknown>;
+  try {
+    const file = join(folder, 'module.mjs');
+    await writeFile(file, result.outputFiles[0]!.contents);
+    exports = (await import(/* @vite-ignore */ pathToFileURL(file).href)) as Record<
+      string,
+      unknown
+    >;
+  } catch (error) {
+    throw moduleError(module, `loading it threw: ${(error as Error).message ?? error}`, error);
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+  const build = exports.default ?? exports.build;
+  if (typeof build !== 'function')
+    throw moduleError(
+      module,
+      `expected a default export (or an export named build) that builds the model, found ${Object.keys(exports).join(', ') || 'no exports'}`,
+    );
+  if (exports.loss !== undefined && typeof exports.loss !== 'string')
+    throw moduleError(module, 'expected its export loss to be the name of a tfjs loss');
+  if (
+    exports.metrics !== undefined &&
+    !(Array.isArray(exports.metrics) && exports.metrics.every((m) => typeof m === 'string'))
+  )
+    throw moduleError(module, 'expected its export metrics to be a list of tfjs metric names');
+  return {
+    build: build as ModelBuilder,
+    loss: exports.loss as string | undefined,
+    metrics: exports.metrics as string[] | undefined,
+    files,
+  };
+}
+
+/** Calls the builder and checks what it returns against the data it will train on. */
+export function buildModel(
+  mod: ModelModule,
+  module: string,
+  args: Parameters<ModelBuilder>,
+): tfl.LayersModel {
+  const [inputs, task, outputs] = args;
+  let model: tfl.LayersModel;
+  try {
+    model = mod.build(...args);
+  } catch (error) {
+    const stack = (error as Error).stack?.split('\n')[1]?.trim();
+    throw moduleError(
+      module,
+      `its builder threw: ${(error as Error).message ?? error}${stack ? ` (${stack})` : ''}`,
+      error,
+    );
+  }
+  const shape = (s: unknown) => JSON.stringify(s).replaceAll('null', 'batch');
+  if (!model || typeof model.fit !== 'function' || !Array.isArray(model.inputs))
+    throw moduleError(module, 'expected its builder to return a tfjs LayersModel');
+  if (model.inputs.length !== 1 || model.outputs.length !== 1)
+    throw moduleError(
+      module,
+      `expected a model with one input and one output, got ${model.inputs.length} and ${model.outputs.length}`,
+    );
+  const inShape = model.inputs[0]!.shape;
+  if (inShape.length !== 2 || inShape[1] !== inputs.size)
+    throw moduleError(
+      module,
+      `expected the model's input shape to be [batch, ${inputs.size}] (inputs.size), got ${shape(inShape)}`,
+    );
+  const outShape = model.outputs[0]!.shape;
+  if (outShape.length !== 2 || outShape[1] !== outputs)
+    throw moduleError(
+      module,
+      `expected the model's output shape to be [batch, ${outputs}] (${task === 'classification' ? `${outputs} classes, softmax` : 'one value'}), got ${shape(outShape)}`,
+    );
+  return model;
+}
