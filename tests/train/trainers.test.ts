@@ -1,0 +1,154 @@
+/**
+ * Trainers keyed by model.kind, and kind tfjs: a model module of the team's own,
+ * trained by `mlops run` on the penguins data as a user runs it, predicted by
+ * `mlops predict`, part of the model version, and refused with exit 2 naming
+ * the module when it is broken.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PipelineError } from '../../pipeline/errors.js';
+import { trainerFor } from '../../pipeline/train/trainers/registry.js';
+import {
+  penguinRows,
+  penguinsProject,
+  runMlops,
+  type CliResult,
+  type TempProject,
+} from '../helpers/project.js';
+
+const NET = `import * as tfl from '@tensorflow/tfjs-layers';
+import { hidden } from './width';
+
+export default function build(inputs, task, outputs, params, { seed }) {
+  const net = tfl.sequential();
+  net.add(tfl.layers.dense({
+    units: hidden(params),
+    activation: 'relu',
+    inputShape: [inputs.size],
+    kernelInitializer: tfl.initializers.glorotUniform({ seed }),
+  }));
+  net.add(tfl.layers.dense({
+    units: outputs,
+    activation: task === 'classification' ? 'softmax' : 'linear',
+    kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + 1 }),
+  }));
+  return net;
+}
+`;
+const WIDTH = `export const hidden = (params: { units?: number }): number => params.units ?? 8;\n`;
+
+const versionIn = (r: CliResult) => /model ([0-9a-f]{12}) in artifacts\/model/.exec(r.stderr)?.[1];
+
+async function tfjsProject(): Promise<TempProject> {
+  const project = await penguinsProject();
+  const yaml = await project.read('mlops.yaml');
+  const edited = yaml.replace(
+    /  kind: mlp\n  layers: \[16\]\n/,
+    '  kind: tfjs\n  module: models/net.ts\n  params: { units: 16 }\n',
+  );
+  expect(edited).not.toBe(yaml);
+  await project.write('mlops.yaml', edited);
+  await project.write('models/net.ts', NET);
+  await project.write('models/width.ts', WIDTH);
+  await project.write('models/unrelated.ts', 'export const x = 1;\n');
+  return project;
+}
+
+describe('the trainer registry', () => {
+  it('refuses a kind it has no trainer for, listing the kinds', () => {
+    expect(() => trainerFor('xgboost')).toThrow(PipelineError);
+    expect(() => trainerFor('xgboost')).toThrow(
+      'model.kind: no trainer for "xgboost"; expected one of linear, mlp, tfjs',
+    );
+    expect(trainerFor('linear')).toBe(trainerFor('mlp'));
+  });
+});
+
+describe('kind tfjs', () => {
+  let project: TempProject;
+  beforeAll(async () => {
+    project = await tfjsProject();
+  });
+  afterAll(() => project?.remove());
+
+  it('trains the module with model.fit, passes the gates and is predicted by mlops predict', async () => {
+    const run = await runMlops(['run', '--set', 'model.epochs=40'], { cwd: project.dir });
+    expect(run.stderr).toContain('training tfjs on');
+    expect(run.code).toBe(0);
+    const metadata = await project.readJson<{
+      params: { kind: string };
+      lineage: { trainer: string; backend: string; kernel?: string; model_files: string[] };
+    }>('artifacts/model/metadata.json');
+    expect(metadata.params.kind).toBe('tfjs');
+    expect(metadata.lineage.trainer).toBe('tfjs');
+    expect(metadata.lineage.kernel).toBeUndefined();
+    expect(['tensorflow', 'wasm', 'cpu']).toContain(metadata.lineage.backend);
+    expect(metadata.lineage.model_files).toEqual(['models/net.ts', 'models/width.ts']);
+    const report = await project.read('reports/report.md');
+    expect(report).toContain(`tfjs (${metadata.lineage.backend})`);
+    expect(report).toContain('Saved with');
+
+    const rows = (await penguinRows()).slice(0, 3).map((r) => {
+      const features = { ...r };
+      delete features['Species'];
+      return features;
+    });
+    await project.write('rows.json', JSON.stringify(rows));
+    const predicted = await runMlops(['predict', '--input', 'rows.json'], { cwd: project.dir });
+    expect(predicted.code).toBe(0);
+    const answer = JSON.parse(predicted.stdout) as { predictions: { label: string }[] };
+    expect(answer.predictions.map((p) => p.label)).toEqual(['Adelie', 'Adelie', 'Adelie']);
+  });
+
+  it('changes the model version when the module or a file it imports changes, not an unrelated one', async () => {
+    const args = ['train', '--set', 'model.epochs=2'];
+    const first = await runMlops(args, { cwd: project.dir });
+    expect(first.code).toBe(0);
+    const version = versionIn(first);
+    expect(version).toBeDefined();
+
+    await project.write('models/unrelated.ts', 'export const x = 2;\n');
+    const same = await runMlops(args, { cwd: project.dir });
+    expect(same.stderr).toContain(`model ${version} is up to date`);
+
+    await project.write('models/width.ts', `${WIDTH}// wider later\n`);
+    const imported = await runMlops(args, { cwd: project.dir });
+    expect(imported.code).toBe(0);
+    expect(imported.stderr).not.toContain('training skipped');
+    expect(versionIn(imported)).not.toBe(version);
+
+    await project.write('models/net.ts', `${NET}// a comment\n`);
+    const module = await runMlops(args, { cwd: project.dir });
+    expect(module.code).toBe(0);
+    expect(versionIn(module)).not.toBe(versionIn(imported));
+  });
+});
+
+describe('a broken model module', () => {
+  let project: TempProject;
+  beforeAll(async () => {
+    project = await tfjsProject();
+  });
+  afterAll(() => project?.remove());
+
+  const cases: [string, string, string][] = [
+    ['a syntax error', NET.replace('net.add(', 'net.add(('), 'models/net.ts:'],
+    [
+      'a throw in the builder',
+      NET.replace('const net = ', "throw new Error('no such layer');\n  const net = "),
+      'its builder threw: no such layer',
+    ],
+    [
+      'a wrong output shape',
+      NET.replace('units: outputs,', 'units: outputs + 1,'),
+      "expected the model's output shape to be [batch, 3] (3 classes, softmax), got [batch,4]",
+    ],
+  ];
+  it.each(cases)('exits 2 naming the module for %s, writing nothing', async (_, source, says) => {
+    await project.write('models/net.ts', source);
+    const result = await runMlops(['train', '--set', 'model.epochs=2'], { cwd: project.dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('model.module models/net.ts');
+    expect(result.stderr).toContain(says);
+    expect(await project.exists('artifacts/model')).toBe(false);
+  });
+});
