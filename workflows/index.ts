@@ -1,5 +1,7 @@
 /** Every workflow, by the file it is written to in .github/workflows/. */
+import { dataRefresh } from './data-refresh.js';
 import { deploy } from './deploy.js';
+import { mlopsDataRefresh } from './mlops-data-refresh.js';
 import { mlopsComment } from './mlops-comment.js';
 import { mlopsDeploy } from './mlops-deploy.js';
 import { mlopsPr } from './mlops-pr.js';
@@ -16,6 +18,7 @@ export const reusableWorkflows: Record<string, ReusableWorkflow> = {
   'mlops-comment.yml': mlopsComment,
   'mlops-retrain.yml': mlopsRetrain,
   'mlops-deploy.yml': mlopsDeploy,
+  'mlops-data-refresh.yml': mlopsDataRefresh,
 };
 
 export const workflows: Record<string, Workflow> = {
@@ -25,4 +28,5 @@ export const workflows: Record<string, Workflow> = {
   'retrain.yml': retrain,
   'deploy.yml': deploy,
   'release.yml': release,
+  'data-refresh.yml': dataRefresh,
 };

@@ -4,7 +4,10 @@
  * the report to the job summary. With a registry (the MLOPS_REGISTRY secret) it
  * registers the model, and only registers it: a model becomes production only
  * by being deployed (mlops-deploy.yml), so it is never promoted here and never
- * becomes what pull requests compare with.
+ * becomes what pull requests compare with. With `open-pr`, once the retrain
+ * passed its gates, a second job writes the overrides into mlops.yaml
+ * (`mlops config set`) and opens the pull request "Retrain: <reason>", so a
+ * better setting reaches production through review.
  */
 import { KEY_ENV, REGISTRY_ENV, REGISTRY_SECRETS, WITH_REGISTRY } from './registry.js';
 import {
@@ -13,6 +16,7 @@ import {
   installPipeline,
   job,
   MLOPS_CLI,
+  OPEN_RETRAIN_PR,
   PIPELINE_INPUTS,
   pipelineCheckout,
   setupPipelineNode,
@@ -23,6 +27,23 @@ import type { ReusableWorkflow } from './types.js';
 /** Empty inputs leave mlops.yaml as it is; the actions skip blank lines. */
 const OVERRIDES =
   "${{ inputs.epochs && format('model.epochs={0}', inputs.epochs) || '' }}\n${{ inputs.learning-rate && format('model.learning_rate={0}', inputs.learning-rate) || '' }}";
+
+const OPEN_PR = [
+  'set --',
+  'if [ -n "$EPOCHS" ]; then set -- "$@" "model.epochs=$EPOCHS"; fi',
+  'if [ -n "$LEARNING_RATE" ]; then set -- "$@" "model.learning_rate=$LEARNING_RATE"; fi',
+  'if [ "$#" -eq 0 ]; then echo "::error::open-pr: no epochs or learning-rate to propose"; exit 1; fi',
+  `${MLOPS_CLI} config set "$@"`,
+  'branch="mlops/retrain-${GITHUB_RUN_ID}"',
+  'git config user.name "github-actions[bot]"',
+  'git config user.email "41898282+github-actions[bot]@users.noreply.github.com"',
+  'git switch -c "$branch"',
+  'git add mlops.yaml',
+  'git commit -q -m "Retrain: ${REASON}" -m "$*"',
+  'git push "https://x-access-token:${GH_TOKEN}@${GITHUB_SERVER_URL#https://}/${GITHUB_REPOSITORY}.git" "HEAD:refs/heads/$branch"',
+  'url=$(gh pr create --head "$branch" --base "$GITHUB_REF_NAME" --title "Retrain: ${REASON}" --body "Overrides from retrain run ${GITHUB_RUN_ID}: $*")',
+  'echo "### Retrain pull request: $url" >> "$GITHUB_STEP_SUMMARY"',
+].join('\n');
 
 export const mlopsRetrain: ReusableWorkflow = {
   name: 'mlops-retrain',
@@ -43,13 +64,27 @@ export const mlopsRetrain: ReusableWorkflow = {
           default: '',
         },
         reason: {
-          description: 'Why this retrain (shown in the summary; empty: the weekly schedule)',
+          description: 'Why this retrain (shown in the summary)',
           type: 'string',
           required: false,
           default: '',
         },
+        'open-pr': {
+          description:
+            'Once the retrain passes its gates, propose its overrides in mlops.yaml as a pull request',
+          type: 'boolean',
+          required: false,
+          default: false,
+        },
       },
-      secrets: REGISTRY_SECRETS,
+      secrets: {
+        ...REGISTRY_SECRETS,
+        MLOPS_PR_TOKEN: {
+          description:
+            'A token that opens the pull request so its pipeline runs; without it the job token opens it and pr.yml does not start',
+          required: false,
+        },
+      },
     },
   },
   permissions: {},
@@ -63,7 +98,7 @@ export const mlopsRetrain: ReusableWorkflow = {
         pipelineCheckout('all'),
         {
           name: 'Reason',
-          env: { REASON: "${{ inputs.reason || 'weekly schedule' }}" },
+          env: { REASON: "${{ inputs.reason || 'by hand' }}" },
           run: 'echo "### Retrain: ${REASON}" >> "$GITHUB_STEP_SUMMARY"',
         },
         action('train', { id: 'train', with: { set: OVERRIDES, force: true } }),
@@ -78,6 +113,28 @@ export const mlopsRetrain: ReusableWorkflow = {
           if: WITH_REGISTRY,
           env: KEY_ENV,
           run: `${MLOPS_CLI} registry register`,
+        },
+      ],
+    }),
+    'pull-request': job({
+      needs: ['retrain'],
+      if: 'inputs.open-pr',
+      'runs-on': 'ubuntu-latest',
+      'timeout-minutes': 10,
+      steps: [
+        checkout,
+        pipelineCheckout('all'),
+        setupPipelineNode,
+        installPipeline,
+        {
+          name: OPEN_RETRAIN_PR,
+          env: {
+            GH_TOKEN: '${{ secrets.MLOPS_PR_TOKEN || github.token }}',
+            REASON: '${{ inputs.reason }}',
+            EPOCHS: '${{ inputs.epochs }}',
+            LEARNING_RATE: '${{ inputs.learning-rate }}',
+          },
+          run: OPEN_PR,
         },
       ],
     }),

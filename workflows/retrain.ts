@@ -1,6 +1,7 @@
 /**
- * retrain.yml: retrain by hand with overrides, or every week on fresh data
- * (mlops-retrain.yml). A retrain never becomes production.
+ * retrain.yml: retrain by hand with overrides (mlops-retrain.yml). Fresh data
+ * arrives as the "Data refresh" pull request (data-refresh.yml), not on a
+ * schedule here. A retrain never becomes production.
  */
 import { mlopsRetrain } from './mlops-retrain.js';
 import { call, OWN_PIPELINE } from './steps.js';
@@ -28,9 +29,15 @@ export const retrain: Workflow = {
           type: 'string',
           required: true,
         },
+        'open-pr': {
+          description:
+            'Once the retrain passes its gates, propose the overrides in mlops.yaml as the pull request "Retrain: <reason>"',
+          type: 'boolean',
+          required: false,
+          default: false,
+        },
       },
     },
-    schedule: [{ cron: '17 4 * * 1' }],
   },
   permissions: {},
   concurrency: { group: 'retrain', 'cancel-in-progress': false },
@@ -38,14 +45,15 @@ export const retrain: Workflow = {
     retrain: call('mlops-retrain.yml', mlopsRetrain, {
       with: {
         ...OWN_PIPELINE,
-        // On the schedule there are no inputs: they are empty and mlops.yaml is used as it is.
         epochs: '${{ inputs.epochs }}',
         'learning-rate': '${{ inputs.learning-rate }}',
         reason: '${{ inputs.reason }}',
+        'open-pr': '${{ inputs.open-pr }}',
       },
       secrets: {
         MLOPS_REGISTRY: '${{ secrets.MLOPS_REGISTRY }}',
         GCP_SA_KEY: '${{ secrets.GCP_SA_KEY }}',
+        MLOPS_PR_TOKEN: '${{ secrets.MLOPS_PR_TOKEN }}',
       },
     }),
   },

@@ -202,9 +202,19 @@ const OWN_ACTION_NEEDS: Record<OwnAction, Permissions> = {
  * Scripts handed the token, by step name, and what they do with it: a `run:`
  * step that names the token and is not listed here cannot be placed in a job.
  */
+/** The step of mlops-data-refresh.yml that pushes the branch and opens its pull request. */
+export const OPEN_REFRESH_PR = 'Open or update the data refresh pull request';
+
+/** The step of mlops-retrain.yml that proposes the retrain's overrides as a pull request. */
+export const OPEN_RETRAIN_PR = 'Open the retrain pull request';
+
 export const TOKEN_STEP_NEEDS: Record<string, Permissions> = {
   // POST /git/refs and PATCH /git/refs/tags/vN (the tags), POST /releases.
   'Tag the release and move the major tag': { contents: 'write' },
+  // git push of the mlops/data-refresh branch; gh pr list, create and edit.
+  [OPEN_REFRESH_PR]: { contents: 'write', 'pull-requests': 'write' },
+  // git push of the mlops/retrain-<run> branch; gh pr create.
+  [OPEN_RETRAIN_PR]: { contents: 'write', 'pull-requests': 'write' },
 };
 
 /** Third-party actions, by name without the version, as their READMEs state. */

@@ -86,6 +86,7 @@ export interface Workflow {
     workflow_run?: { workflows: string[]; types: ('completed' | 'requested')[] };
     workflow_dispatch?: { inputs?: Record<string, WorkflowDispatchInput> };
     schedule?: { cron: string }[];
+    repository_dispatch?: { types: string[] };
     workflow_call?: {
       inputs?: Record<string, WorkflowCallInput>;
       secrets?: Record<string, WorkflowCallSecret>;

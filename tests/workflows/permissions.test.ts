@@ -70,7 +70,16 @@ describe('token permissions', () => {
   it('each caller grants exactly what the jobs it calls are granted', async () => {
     const all = await generated();
     expect(all['pr.yml']!.jobs['pr']!.permissions).toEqual({ contents: 'read' });
-    expect(all['retrain.yml']!.jobs['retrain']!.permissions).toEqual({ contents: 'read' });
+    // open-pr pushes a branch and opens a pull request (its own job; the retrain job reads only).
+    expect(all['retrain.yml']!.jobs['retrain']!.permissions).toEqual({
+      contents: 'write',
+      'pull-requests': 'write',
+    });
+    expect(all['mlops-retrain.yml']!.jobs['retrain']!.permissions).toEqual({ contents: 'read' });
+    expect(all['data-refresh.yml']!.jobs['refresh']!.permissions).toEqual({
+      contents: 'write',
+      'pull-requests': 'write',
+    });
     // The production record is pushed and the merged pull request answered by the deploy.
     expect(all['deploy.yml']!.jobs['deploy']!.permissions).toEqual({
       contents: 'write',

@@ -313,17 +313,20 @@ describe('workflows', () => {
     expect(caller('retrain.yml', 'retrain').secrets).toEqual({
       MLOPS_REGISTRY: '${{ secrets.MLOPS_REGISTRY }}',
       GCP_SA_KEY: '${{ secrets.GCP_SA_KEY }}',
+      MLOPS_PR_TOKEN: '${{ secrets.MLOPS_PR_TOKEN }}',
     });
   });
 
-  it('retrain.yml turns its inputs into --set overrides and runs weekly', () => {
+  it('retrain.yml turns its inputs into --set overrides and runs only by hand', () => {
     const wf = workflows['retrain.yml']!;
     expect(Object.keys(wf.on.workflow_dispatch!.inputs!)).toEqual([
       'epochs',
       'learning-rate',
       'reason',
+      'open-pr',
     ]);
-    expect(wf.on.schedule).toHaveLength(1);
+    // Fresh data arrives through data-refresh.yml as a pull request, not a scheduled retrain.
+    expect(wf.on.schedule).toBeUndefined();
     expect(caller('retrain.yml', 'retrain').with).toMatchObject({
       epochs: '${{ inputs.epochs }}',
       'learning-rate': '${{ inputs.learning-rate }}',
@@ -332,6 +335,45 @@ describe('workflows', () => {
       (s) => s.uses === uses('train'),
     )!;
     expect(String(train.with!['set'])).toContain("format('model.epochs={0}', inputs.epochs)");
+  });
+
+  it('open-pr proposes the retrain overrides with mlops config set, only after the retrain passed', () => {
+    const pr = reusableJob('mlops-retrain.yml', 'pull-request');
+    expect(pr.needs).toEqual(['retrain']);
+    expect(pr.if).toBe('inputs.open-pr');
+    const open = pr.steps.at(-1)!;
+    expect(open.run).toContain(`node ${PIPELINE_DIR}/bin/mlops.js config set "$@"`);
+    expect(open.run).toContain('--title "Retrain: ${REASON}"');
+    // Inputs reach the script through env, never spliced into it.
+    expect(open.run).not.toContain('${{');
+    expect(pr.permissions).toEqual({ contents: 'write', 'pull-requests': 'write' });
+    expect(reusableJob('mlops-retrain.yml', 'retrain').permissions).not.toHaveProperty(
+      'pull-requests',
+    );
+    expect(caller('retrain.yml', 'retrain').with).toMatchObject({
+      'open-pr': '${{ inputs.open-pr }}',
+    });
+  });
+
+  it('data-refresh.yml runs weekly, by hand and on monitoring dispatches, and opens one pull request only on a change', () => {
+    const wf = workflows['data-refresh.yml']!;
+    expect(wf.on.schedule).toHaveLength(1);
+    expect(wf.on.workflow_dispatch).toEqual({});
+    expect(wf.on.repository_dispatch).toEqual({ types: ['data-refresh', 'drift-alert'] });
+    expect(caller('data-refresh.yml', 'refresh').uses).toBe(
+      './.github/workflows/mlops-data-refresh.yml',
+    );
+    const job = reusableJob('mlops-data-refresh.yml', 'refresh');
+    expect(job.permissions).toEqual({ contents: 'write', 'pull-requests': 'write' });
+    const refresh = job.steps.find((s) => s.id === 'refresh')!;
+    expect(refresh.run).toContain('data refresh --push');
+    expect(refresh.run).toContain('no pull request');
+    expect(refresh.env).toEqual({ MLOPS_GCS_CREDENTIALS: '${{ secrets.GCP_SA_KEY }}' });
+    const open = job.steps.at(-1)!;
+    expect(open.if).toBe("steps.refresh.outputs.changed == 'true'");
+    expect(open.run).toContain('gh pr list --head mlops/data-refresh --state open');
+    expect(open.run).toContain('--title "Data refresh"');
+    expect(open.run).not.toContain('${{');
   });
 
   it('a release rebuilds the bundles, refuses stale committed ones, and only then moves the major tag', () => {
