@@ -142,6 +142,11 @@ describe('a broken model module', () => {
       NET.replace('units: outputs,', 'units: outputs + 1,'),
       "expected the model's output shape to be [batch, 3] (3 classes, softmax), got [batch,4]",
     ],
+    [
+      'a params key its schema does not take',
+      `import { z } from 'zod';\nexport const params = z.strictObject({ width: z.number().optional() });\n${NET}`,
+      'its params schema refuses model.params.units: unknown key',
+    ],
   ];
   it.each(cases)('exits 2 naming the module for %s, writing nothing', async (_, source, says) => {
     await project.write('models/net.ts', source);

@@ -14,6 +14,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { z } from 'zod';
 import { PipelineError } from '../../errors.js';
 
 /** What the builder is given about the inputs: one standardised/one-hot vector per row. */
@@ -35,11 +36,14 @@ export interface ModelModule {
   loss?: string;
   /** Metric names compiled into the model; evaluation uses the pipeline's own. */
   metrics?: string[];
+  /** A zod schema of model.params: unknown keys and wrong values are refused before training. */
+  params?: z.ZodType;
   /** Repository files (relative to mlops.yaml's folder) the module is made of. */
   files: string[];
 }
 
-const TFJS = /^@tensorflow\/tfjs-(core|layers)$/;
+/** Imports resolved to the pipeline's own copies: one tfjs, and a zod whose schemas the pipeline reads. */
+const SHARED = /^(@tensorflow\/tfjs-(core|layers)|zod)$/;
 
 function moduleError(module: string, message: string, cause?: unknown): PipelineError {
   return new PipelineError('config', `model.module ${module}: ${message}`, {
@@ -69,7 +73,7 @@ export async function loadModelModule(dir: string, module: string): Promise<Mode
         {
           name: 'pipeline-tfjs',
           setup(build: Esbuild.PluginBuild) {
-            build.onResolve({ filter: TFJS }, (args: Esbuild.OnResolveArgs) => ({
+            build.onResolve({ filter: SHARED }, (args: Esbuild.OnResolveArgs) => ({
               path: pathToFileURL(require.resolve(args.path)).href,
               external: true,
             }));
@@ -116,12 +120,45 @@ export async function loadModelModule(dir: string, module: string): Promise<Mode
     !(Array.isArray(exports.metrics) && exports.metrics.every((m) => typeof m === 'string'))
   )
     throw moduleError(module, 'expected its export metrics to be a list of tfjs metric names');
+  const params = exports.params;
+  if (
+    params !== undefined &&
+    typeof (params as { safeParse?: unknown } | null)?.safeParse !== 'function'
+  )
+    throw moduleError(module, 'expected its export params to be a zod schema of model.params');
   return {
+    params: params as z.ZodType | undefined,
     build: build as ModelBuilder,
     loss: exports.loss as string | undefined,
     metrics: exports.metrics as string[] | undefined,
     files,
   };
+}
+
+/** model.params as the module's schema reads them (defaults filled in), or as written when it has none. */
+export function moduleParams(
+  mod: ModelModule,
+  module: string,
+  params: Record<string, unknown>,
+): Record<string, unknown> {
+  if (!mod.params) return params;
+  const result = mod.params.safeParse(params);
+  if (result.success) return result.data as Record<string, unknown>;
+  const issues = result.error.issues.map((issue) => {
+    const keys =
+      issue.code === 'unrecognized_keys' ? (issue as { keys: string[] }).keys : [undefined];
+    return keys
+      .map((key) => {
+        const path = ['model', 'params', ...issue.path, ...(key ? [key] : [])].join('.');
+        return `${path}: ${key ? 'unknown key' : issue.message}`;
+      })
+      .join('; ');
+  });
+  throw new PipelineError(
+    'config',
+    `model.module ${module}: its params schema refuses ${issues.join('; ')}`,
+    { hint: `The keys ${module} takes are in its export params.` },
+  );
 }
 
 /** Calls the builder and checks what it returns against the data it will train on. */

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import seedrandom from 'seedrandom';
 import { shuffleInPlace } from '../../data/split.js';
 import { DivergedError, type EpochLog, type TrainingSet } from '../fit.js';
-import { buildModel, loadModelModule } from './model-module.js';
+import { buildModel, loadModelModule, moduleParams } from './model-module.js';
 import type { Trainer } from './types.js';
 
 function optimizerFor(name: string, learningRate: number): tf.Optimizer {
@@ -47,7 +47,7 @@ export const tfjsTrainer: Trainer = {
       { size: inputSize },
       config.task,
       outputs,
-      config.params ?? {},
+      moduleParams(mod, module, config.params ?? {}),
       { seed },
     ]);
     const started = performance.now();
