@@ -18,7 +18,7 @@ import {
 } from './steps.js';
 import type { ReusableWorkflow } from './types.js';
 
-export const REFRESH_BRANCH = 'mlops/data-refresh';
+const REFRESH_BRANCH = 'mlops/data-refresh';
 
 const REFRESH = [
   `${MLOPS_CLI} data pull`,
