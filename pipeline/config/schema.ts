@@ -333,11 +333,13 @@ export const ConfigSchema = z
           });
           continue;
         }
+        // A tfjs module's params: its own schema checks each trial's values (train/trainers).
+        if (model.kind === 'tfjs' && /^params\.[^.]+$/.test(key)) continue;
         if (!(MODEL_KEYS as string[]).includes(key)) {
           ctx.addIssue({
             code: 'custom',
             path: ['search', 'space', key],
-            message: `unknown model key; expected one of ${MODEL_KEYS.filter((k) => k !== 'task').join(', ')}`,
+            message: `unknown model key; expected one of ${MODEL_KEYS.filter((k) => k !== 'task').join(', ')}${model.kind === 'tfjs' ? ', or params.<name>' : ''}`,
           });
           continue;
         }

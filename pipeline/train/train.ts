@@ -17,7 +17,7 @@ import {
   type Preprocess,
 } from '../prepare/preprocess.js';
 import { runSearch, type TrialRecord } from '../search/search.js';
-import { trialParams, type TrialParams } from '../search/space.js';
+import { trialModel, trialParams, type TrialParams } from '../search/space.js';
 import { DivergedError, type EpochLog, type TrainingSet } from './fit.js';
 import { trainerFor } from './trainers/registry.js';
 import type { TrainerLineage, TrainerResult } from './trainers/types.js';
@@ -119,7 +119,7 @@ export async function train(input: TrainInput): Promise<TrainOutcome> {
   const search = config.search;
   const combos = search ? trialParams(search, config.split.seed) : [];
   const candidates = search
-    ? combos.map((params) => ({ params, model: { ...config.model, ...params } as ModelConfig }))
+    ? combos.map((params) => ({ params, model: trialModel(config.model, params) }))
     : [{ params: {}, model: config.model }];
   // Every trial is checked before the first one trains.
   const sizes = { train: split.train.length, validation: split.validation.length };

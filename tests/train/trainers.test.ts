@@ -123,6 +123,29 @@ describe('kind tfjs', () => {
   });
 });
 
+describe('a search over a tfjs module', () => {
+  let project: TempProject;
+  beforeAll(async () => {
+    project = await tfjsProject();
+    await project.write(
+      'mlops.yaml',
+      `${await project.read('mlops.yaml')}\nsearch:\n  space:\n    params.units: [2, 24]\n    learning_rate: [0.01]\n`,
+    );
+  });
+  afterAll(() => project?.remove());
+
+  it('tries the values of params.<name> and keeps the best in model.params', async () => {
+    const run = await runMlops(['train', '--set', 'model.epochs=5'], { cwd: project.dir });
+    expect(run.code).toBe(0);
+    const metadata = await project.readJson<{
+      params: { params: { units: number } };
+      training: { trials: { params: Record<string, unknown> }[] };
+    }>('artifacts/model/metadata.json');
+    expect(metadata.training.trials.map((t) => t.params['params.units'])).toEqual([2, 24]);
+    expect([2, 24]).toContain(metadata.params.params.units);
+  });
+});
+
 describe('a broken model module', () => {
   let project: TempProject;
   beforeAll(async () => {
