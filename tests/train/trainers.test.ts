@@ -4,8 +4,11 @@
  * `mlops predict`, part of the model version, and refused with exit 2 naming
  * the module when it is broken.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PipelineError } from '../../pipeline/errors.js';
+import { createPredictionServer } from '../../pipeline/serve/server.js';
 import { trainerFor } from '../../pipeline/train/trainers/registry.js';
 import {
   penguinRows,
@@ -14,6 +17,9 @@ import {
   type CliResult,
   type TempProject,
 } from '../helpers/project.js';
+import { PENGUIN } from '../serve/fixtures.js';
+import { trainPenguins } from '../support/trained-penguins.js';
+import { readMetadata } from '../../pipeline/model/files.js';
 
 const NET = `import * as tfl from '@tensorflow/tfjs-layers';
 import { hidden } from './width';
@@ -42,7 +48,7 @@ async function tfjsProject(): Promise<TempProject> {
   const project = await penguinsProject();
   const yaml = await project.read('mlops.yaml');
   const edited = yaml.replace(
-    /  kind: mlp\n  layers: \[16\]\n/,
+    / {2}kind: mlp\n {2}layers: \[16\]\n/,
     '  kind: tfjs\n  module: models/net.ts\n  params: { units: 16 }\n',
   );
   expect(edited).not.toBe(yaml);
@@ -63,6 +69,26 @@ describe('the trainer registry', () => {
   });
 });
 
+describe('the lineage of a built-in kind', () => {
+  it('names the dense engine and its kernel as the trainer, and tfjs as what saved it', async () => {
+    const trained = await trainPenguins(['model.epochs=3']);
+    try {
+      const { lineage } = await readMetadata(trained.modelDir);
+      expect(lineage.trainer).toBe('dense');
+      // Node 20's V8 compiles WebAssembly SIMD: the fast kernel ran.
+      expect(lineage.kernel).toBe('wasm-simd');
+      const report = await readFile(join(trained.root, 'reports/report.md'), 'utf8');
+      expect(report).toContain('trained by `dense (wasm-simd)`');
+      expect(report).toContain('| Trained by | the dense engine (wasm-simd) |');
+      expect(report).toContain(
+        `| Saved with | TensorFlow.js ${lineage.tfjs_version} (cpu backend)`,
+      );
+    } finally {
+      await trained.cleanup();
+    }
+  });
+});
+
 describe('kind tfjs', () => {
   let project: TempProject;
   beforeAll(async () => {
@@ -70,7 +96,7 @@ describe('kind tfjs', () => {
   });
   afterAll(() => project?.remove());
 
-  it('trains the module with model.fit, passes the gates and is predicted by mlops predict', async () => {
+  it('trains the module with model.fit, passes the gates, and is predicted by mlops predict and served', async () => {
     const run = await runMlops(['run', '--set', 'model.epochs=40'], { cwd: project.dir });
     expect(run.stderr).toContain('training tfjs on');
     expect(run.code).toBe(0);
@@ -97,6 +123,24 @@ describe('kind tfjs', () => {
     expect(predicted.code).toBe(0);
     const answer = JSON.parse(predicted.stdout) as { predictions: { label: string }[] };
     expect(answer.predictions.map((p) => p.label)).toEqual(['Adelie', 'Adelie', 'Adelie']);
+
+    const server = await createPredictionServer({
+      modelDir: project.path('artifacts/model'),
+      token: 'tok',
+    });
+    try {
+      const url = await server.listen('127.0.0.1', 0);
+      const res = await fetch(`${url}/v1/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer tok' },
+        body: JSON.stringify(PENGUIN),
+      });
+      const served = (await res.json()) as { prediction?: { label: string } };
+      expect(res.status, JSON.stringify(served)).toBe(200);
+      expect(served.prediction?.label).toBe('Gentoo');
+    } finally {
+      await server.close();
+    }
   });
 
   it('changes the model version when the module or a file it imports changes, not an unrelated one', async () => {
