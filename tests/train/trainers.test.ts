@@ -210,6 +210,14 @@ describe('a broken model module', () => {
       "expected the model's output shape to be [batch, 3] (3 classes, softmax), got [batch,4]",
     ],
     [
+      'a model over the parameter limit',
+      NET.replace(
+        'net.add(tfl.layers.dense({\n    units: outputs,',
+        "net.add(tfl.layers.dense({ units: 2600, activation: 'relu' }));\n  net.add(tfl.layers.dense({ units: 2000 }));\n  net.add(tfl.layers.dense({\n    units: outputs,",
+      ).replace('units: hidden(params),', 'units: 16,'),
+      'its model has 5,',
+    ],
+    [
       'a params key its schema does not take',
       `import { z } from 'zod';\nexport const params = z.strictObject({ width: z.number().optional() });\n${NET}`,
       'its params schema refuses model.params.units: unknown key',

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { z } from 'zod';
+import { formatCount, MAX_PARAMETERS } from '../../config/limits.js';
 import { PipelineError } from '../../errors.js';
 
 /** What the builder is given about the inputs: one standardised/one-hot vector per row. */
@@ -199,5 +200,13 @@ export function buildModel(
       module,
       `expected the model's output shape to be [batch, ${outputs}] (${task === 'classification' ? `${outputs} classes, softmax` : 'one value'}), got ${shape(outShape)}`,
     );
+  const parameters = model.countParams();
+  if (parameters > MAX_PARAMETERS) {
+    model.dispose();
+    throw moduleError(
+      module,
+      `its model has ${formatCount(parameters)} parameters; expected at most ${formatCount(MAX_PARAMETERS)}`,
+    );
+  }
   return model;
 }
