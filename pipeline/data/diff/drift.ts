@@ -11,7 +11,8 @@
 /** Share given to an empty bin so PSI stays finite (the usual convention). */
 const EMPTY_SHARE = 1e-4;
 
-function psiFromCounts(base: readonly number[], current: readonly number[]): number {
+/** PSI of two tallies over the same bins (the server's live window uses it too). */
+export function psiFromCounts(base: readonly number[], current: readonly number[]): number {
   const nb = base.reduce((a, b) => a + b, 0);
   const nc = current.reduce((a, b) => a + b, 0);
   if (!nb || !nc) return NaN;
@@ -42,27 +43,37 @@ function upperBound(sorted: Float64Array, x: number): number {
   return lo;
 }
 
-export function numericPsi(base: ArrayLike<number>, current: ArrayLike<number>, bins = 10): number {
+/**
+ * The bin edges PSI uses for a numeric feature: the base's deciles (for
+ * `bins` = 10), duplicates merged. Bin i holds the values in (edges[i-1], edges[i]].
+ */
+export function numericBinEdges(base: ArrayLike<number>, bins = 10): number[] {
   const b = finiteSorted(base);
-  const c = finiteSorted(current);
-  if (!b.length || !c.length) return NaN;
-  const edges = [
+  if (!b.length) return [];
+  return [
     ...new Set(
       Array.from({ length: bins - 1 }, (_, i) => b[Math.floor(((i + 1) * b.length) / bins)]!),
     ),
   ];
-  const count = (s: Float64Array) => {
-    const counts = new Array<number>(edges.length + 1).fill(0);
-    let prev = 0;
-    edges.forEach((edge, i) => {
-      const at = upperBound(s, edge);
-      counts[i] = at - prev;
-      prev = at;
-    });
-    counts[edges.length] = s.length - prev;
-    return counts;
-  };
-  return psiFromCounts(count(b), count(c));
+}
+
+/** How many finite values fall in each bin of `edges` (edges.length + 1 bins). */
+export function numericBinCounts(values: ArrayLike<number>, edges: readonly number[]): number[] {
+  const s = finiteSorted(values);
+  const counts = new Array<number>(edges.length + 1).fill(0);
+  let prev = 0;
+  edges.forEach((edge, i) => {
+    const at = upperBound(s, edge);
+    counts[i] = at - prev;
+    prev = at;
+  });
+  counts[edges.length] = s.length - prev;
+  return counts;
+}
+
+export function numericPsi(base: ArrayLike<number>, current: ArrayLike<number>, bins = 10): number {
+  const edges = numericBinEdges(base, bins);
+  return psiFromCounts(numericBinCounts(base, edges), numericBinCounts(current, edges));
 }
 
 export function categoricalPsi(
