@@ -30,6 +30,9 @@ const LAYERS = [
   // The production record: a model's digest (model/) and its metrics as a
   // baseline (gate/), kept on a git ref; report renders it and run reads it.
   ['production'],
+  // The training profile and the live window compared with it: package writes
+  // the profile into the bundle, serve feeds the window and exports it.
+  ['monitor'],
   ['package'],
   // Bench (not on the flow's line) measures a saved model and returns a typed
   // result, bench.json, which report renders as it renders evaluate's metrics:

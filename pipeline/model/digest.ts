@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { PipelineError } from '../errors.js';
-import { BUNDLE_FILES, readMetadata } from './files.js';
+import { BUNDLE_FILES, OPTIONAL_BUNDLE_FILES, readMetadata } from './files.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
@@ -28,7 +28,7 @@ export const ModelDigestSchema = z.object({
 });
 export type ModelDigest = z.infer<typeof ModelDigestSchema>;
 
-/** The digest of the model bundle in `dir`; a missing file is an error naming it. */
+/** The digest of the model bundle in `dir`; a missing file is an error naming it, unless it is optional. */
 export async function modelDigest(dir: string): Promise<ModelDigest> {
   const files: ModelDigest['files'] = {};
   for (const name of BUNDLE_FILES) {
@@ -36,6 +36,7 @@ export async function modelDigest(dir: string): Promise<ModelDigest> {
     try {
       data = await readFile(join(dir, name));
     } catch {
+      if (OPTIONAL_BUNDLE_FILES.includes(name)) continue;
       throw new PipelineError('model', `${join(dir, name)}: missing`, {
         hint: 'Copy the model folder whole, as `mlops train` wrote it.',
       });

@@ -10,12 +10,20 @@ import { PipelineError } from '../errors.js';
 import { PreprocessSchema, type Preprocess } from '../prepare/preprocess.js';
 import { MetadataSchema, type Metadata } from './metadata.js';
 
+/** Every file a bundle may hold, metadata.json last (a copy that has it is whole). */
 export const BUNDLE_FILES = [
   'model.json',
   'weights.bin',
   'preprocess.json',
+  'profile.json',
   'metadata.json',
 ] as const;
+
+/**
+ * Files a bundle may lack: profile.json (the training profile the server
+ * monitors against) came after the first bundles, which stay valid without it.
+ */
+export const OPTIONAL_BUNDLE_FILES: readonly string[] = ['profile.json'];
 
 const BROKEN_HINT =
   'Copy the model folder whole, as `mlops train` wrote it, or fetch it again with `mlops registry fetch`.';

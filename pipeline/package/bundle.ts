@@ -1,6 +1,7 @@
 /**
  * Writing the model bundle in artifacts/model/: model.json and weights.bin in
- * the standard TensorFlow.js layers format, preprocess.json and metadata.json.
+ * the standard TensorFlow.js layers format, preprocess.json, profile.json (the
+ * training profile the server monitors live traffic against) and metadata.json.
  * Written into a fresh folder and swapped in whole, once: no later stage
  * rewrites a file of it, so the bytes a registry stores, a cache restores and a
  * deploy ships are the bytes training wrote. Reading it back is model/.
@@ -10,6 +11,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModelBundle } from '../model/load.js';
+import { PROFILE_FILE, type Profile } from '../monitor/profile.js';
 import { replaceDirAtomic } from '../util/files.js';
 
 async function networkFiles(
@@ -34,7 +36,11 @@ async function networkFiles(
   return { json: JSON.stringify(json), weights };
 }
 
-export async function saveBundle(dir: string, bundle: ModelBundle): Promise<void> {
+export async function saveBundle(
+  dir: string,
+  bundle: ModelBundle,
+  profile?: Profile,
+): Promise<void> {
   const files = await networkFiles(bundle.network);
   await replaceDirAtomic(dir, async (tmp) => {
     await writeFile(join(tmp, 'model.json'), files.json);
@@ -43,6 +49,7 @@ export async function saveBundle(dir: string, bundle: ModelBundle): Promise<void
       join(tmp, 'preprocess.json'),
       `${JSON.stringify(bundle.preprocess, null, 2)}\n`,
     );
+    if (profile) await writeFile(join(tmp, PROFILE_FILE), `${JSON.stringify(profile)}\n`);
     await writeFile(join(tmp, 'metadata.json'), `${JSON.stringify(bundle.metadata, null, 2)}\n`);
   });
 }

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import pRetry from 'p-retry';
 import { closest } from 'fastest-levenshtein';
 import { PipelineError } from '../errors.js';
-import { BUNDLE_FILES, readMetadata } from '../model/files.js';
+import { BUNDLE_FILES, OPTIONAL_BUNDLE_FILES, readMetadata } from '../model/files.js';
 import { fillFolder, type ExpectedFiles } from './fetch-target.js';
 import { PreconditionFailed } from '../storage/failure.js';
 import { ObjectLocked, type Store } from '../storage/store.js';
@@ -132,8 +132,10 @@ export async function registerBundle(
   const files: VersionRecord['files'] = {};
   for (const name of BUNDLE_FILES) {
     const data = await readFile(join(dir, name)).catch(() => {
+      if (OPTIONAL_BUNDLE_FILES.includes(name)) return undefined;
       throw new PipelineError('model', `${join(dir, name)}: missing from the model bundle`);
     });
+    if (!data) continue;
     await store.write(fileKey(version, name), data);
     files[name] = { sha256: sha256(data), size: data.byteLength };
   }

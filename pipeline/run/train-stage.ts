@@ -7,6 +7,7 @@ import { describeViolation } from '../data/contract.js';
 import { readMetadata } from '../model/files.js';
 import { loadBundle, type ModelBundle } from '../model/load.js';
 import type { Metadata } from '../model/metadata.js';
+import { buildProfile } from '../monitor/profile.js';
 import { saveBundle } from '../package/bundle.js';
 import { gitState } from '../package/lineage.js';
 import { initBackend, type BackendName } from '../train/backend.js';
@@ -120,6 +121,6 @@ export async function trainStage(
     },
   };
   const bundle = { network: outcome.network, preprocess: outcome.preprocess, metadata };
-  await saveBundle(ctx.paths.model, bundle);
+  await saveBundle(ctx.paths.model, bundle, buildProfile(config, bundle, dataset.table, ctx.split));
   return { bundle, reused: false };
 }
