@@ -17,12 +17,25 @@
  * and a step that uses `./<path>/actions/<name>` fails, as on GitHub, unless
  * the job checked the pipeline out at `<path>` first. Nothing is copied there,
  * so the repository's own lint and tests never see it.
+ *
+ * In a private repository (the event's `repository.private`), a checkout of it
+ * fails unless the job's token may read its contents: the job's `permissions`
+ * (or its workflow's), never more than a calling job grants. This check
+ * stands in for GitHub's "Repository not found", which is all a checkout
+ * without `contents: read` gets there.
  */
 import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parse } from 'yaml';
-import type { CallJob, Job, Step, Workflow } from '../../../workflows/types.js';
+import type {
+  CallJob,
+  Job,
+  Permission,
+  Permissions,
+  Step,
+  Workflow,
+} from '../../../workflows/types.js';
 import { writeEvent } from './events.js';
 import { condition, interpolate } from './expressions.js';
 import { REPO_ROOT, runAction, type ActionRun } from './run-action.js';
@@ -55,10 +68,27 @@ export interface RunnerOptions {
   artifactDir: string;
   /** Environment every step gets (API URL, cache service, repository …). */
   env: Record<string, string>;
-  /** The repository's secrets (and its environments'), for `secrets.X` and `secrets: inherit`. */
+  /** The repository's secrets, for `secrets.X` and `secrets: inherit`. */
   secrets?: Record<string, string>;
+  /**
+   * Each deployment environment's secrets, by environment name: a job that
+   * runs in one (`environment:`) sees them over its workflow's, in a called
+   * workflow too, where the caller cannot pass them.
+   */
+  environments?: Record<string, Record<string, string>>;
   /** What a `run:` step does here (its `run` interpolated); by default running one is an error. */
-  onRun?: (step: Step, job: string, env: Record<string, string>) => 'success' | 'failure';
+  onRun?: (
+    step: Step,
+    job: string,
+    env: Record<string, string>,
+    workspace: string,
+  ) => 'success' | 'failure' | Promise<'success' | 'failure'>;
+  /**
+   * Inputs given to every step of one of this repository's actions, by action
+   * name, over its `with:`: what this machine differs in from the real one
+   * (a VM's SSH port, release root and service command), not what a workflow chose.
+   */
+  actionInputs?: Record<string, Record<string, string>>;
   /** Jobs to run, by id (a called workflow's own id, or `<caller> / <job>`); others are skipped. */
   jobs?: string[];
   /** Called when a job finishes; its workspace is removed afterwards. */
@@ -110,6 +140,33 @@ interface Scope {
   secrets: Record<string, string>;
   /** `<caller> / ` for the jobs of a called workflow. */
   prefix: string;
+  /** The workflow's own `permissions:`, which its jobs without any get. */
+  permissions: Permissions | undefined;
+  /** What the calling job's token may do: a called job never gets more. */
+  cap: Permissions | undefined;
+}
+
+const LEVEL: Record<Permission, number> = { none: 0, read: 1, write: 2 };
+
+/** A job's token: its own permissions or its workflow's, capped by its caller's. */
+function granted(job: Job | CallJob, scope: Scope): Permissions | undefined {
+  const own = job.permissions ?? scope.permissions;
+  if (!scope.cap) return own;
+  // No permissions anywhere is the repository's default, which a caller's cap still bounds.
+  if (!own) return scope.cap;
+  const capped: Permissions = {};
+  for (const [key, level] of Object.entries(own) as [keyof Permissions, Permission][]) {
+    const limit = scope.cap[key] ?? 'none';
+    capped[key] = LEVEL[level] <= LEVEL[limit] ? level : limit;
+  }
+  return capped;
+}
+
+/** Whether a token with these permissions may read the repository's contents. */
+function readsContents(permissions: Permissions | undefined): boolean {
+  // No permissions key at all: the repository's default token, which reads contents.
+  if (!permissions) return true;
+  return LEVEL[permissions.contents ?? 'none'] >= LEVEL.read;
 }
 
 interface CallInput {
@@ -144,6 +201,8 @@ export async function runWorkflow(
       inputs: (options.payload['inputs'] as Record<string, unknown>) ?? {},
       secrets: options.secrets ?? {},
       prefix: '',
+      permissions: workflow.permissions,
+      cap: undefined,
     };
     await runJobs(workflow.jobs, top, { options, store, temp, eventPath, results });
     return results;
@@ -197,7 +256,7 @@ async function runJobs(jobs: Record<string, Job | CallJob>, scope: Scope, run: R
       continue;
     }
     if (isCall(job)) {
-      local[id] = await callWorkflow(name, job, context, run);
+      local[id] = await callWorkflow(name, job, context, scope, run);
       continue;
     }
     const selected = !run.options.jobs || [id, name].some((n) => run.options.jobs!.includes(n));
@@ -215,6 +274,7 @@ async function callWorkflow(
   name: string,
   job: CallJob,
   context: Record<string, unknown>,
+  scope: Scope,
   run: Run,
 ): Promise<JobResult> {
   if (!job.uses.startsWith('./.github/workflows/'))
@@ -242,7 +302,17 @@ async function callWorkflow(
           Object.entries(job.secrets ?? {}).map(([k, v]) => [k, interpolate(v, context)]),
         );
   const before = new Set(Object.keys(run.results));
-  await runJobs(called.jobs, { inputs, secrets, prefix: `${name} / ` }, run);
+  await runJobs(
+    called.jobs,
+    {
+      inputs,
+      secrets,
+      prefix: `${name} / `,
+      permissions: called.permissions,
+      cap: granted(job, scope),
+    },
+    run,
+  );
   const mine = Object.entries(run.results).filter(([n]) => !before.has(n));
   const failed = mine.some(([, r]) => r.result === 'failure');
   return { result: failed ? 'failure' : 'success', steps: [], outputs: {} };
@@ -264,7 +334,13 @@ async function runJob(
   await mkdir(runnerTemp, { recursive: true });
   const steps: Record<string, { outputs: Record<string, string>; outcome: string }> = {};
   const pipelines = new Set<string>();
-  const base = baseContext(run, scope, workspace, runnerTemp);
+  const environment = typeof job.environment === 'string' ? job.environment : job.environment?.name;
+  const environmentName = environment && interpolate(environment, baseContext(run, scope, '', ''));
+  const secrets = {
+    ...scope.secrets,
+    ...(environmentName ? options.environments?.[environmentName] : {}),
+  };
+  const base = baseContext(run, { ...scope, secrets }, workspace, runnerTemp);
   const jobEnv = Object.fromEntries(
     Object.entries(job.env ?? {}).map(([k, v]) => [k, interpolate(v, { ...base, needs })]),
   );
@@ -287,7 +363,16 @@ async function runJob(
     const uses = step.uses ?? '';
     const own = OWN_ACTION.exec(uses);
     if (uses.startsWith('actions/checkout@')) {
-      if (w['path']) {
+      const repository = w['repository'] || options.env['GITHUB_REPOSITORY'];
+      const repo = options.payload['repository'] as { private?: boolean } | undefined;
+      if (
+        repo?.private &&
+        repository === options.env['GITHUB_REPOSITORY'] &&
+        !readsContents(granted(job, scope))
+      )
+        // GitHub answers "Repository not found" to a token that may not read a private repository.
+        outcome = 'failure';
+      else if (w['path']) {
         // Another repository at a ref, beside the workspace's own: the pipeline under test.
         if (!w['repository'] || !w['ref'])
           throw new Error(`${name}: checkout into ${w['path']} names no repository or ref`);
@@ -333,7 +418,7 @@ async function runJob(
         );
         action = await runAction(actionName, {
           workspace,
-          inputs: { ...inputs, ...w },
+          inputs: { ...inputs, ...w, ...options.actionInputs?.[actionName] },
           env: {
             ...options.env,
             ...jobEnv,
@@ -355,7 +440,7 @@ async function runJob(
       );
       if (!options.onRun) throw new Error(`no handler for run step in ${name}: ${step.run}`);
       const script = interpolate(step.run, context(), { ok });
-      outcome = options.onRun({ ...step, run: script }, name, stepEnv);
+      outcome = await options.onRun({ ...step, run: script }, name, stepEnv, workspace);
     } else {
       throw new Error(`${name}: step ${uses} is not one this runner knows`);
     }
