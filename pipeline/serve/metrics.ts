@@ -11,6 +11,7 @@ export interface ServerMetrics {
   errors: Counter<'method' | 'route' | 'status_code'>;
   predictions: Counter<'model_version' | 'class'>;
   modelInfo: Gauge<'model_version' | 'name' | 'task'>;
+  modelLoaded: Gauge<'model_version'>;
   reloads: Counter<'result'>;
 }
 
@@ -49,6 +50,12 @@ export function createMetrics(): ServerMetrics {
       name: 'mlops_model_info',
       help: 'The model being served: 1 for its version, name and task.',
       labelNames: ['model_version', 'name', 'task'],
+      registers: [registry],
+    }),
+    modelLoaded: new Gauge({
+      name: 'mlops_model_loaded_timestamp_seconds',
+      help: 'When the model being served was loaded (Unix seconds): a deploy or retrain shows as a change.',
+      labelNames: ['model_version'],
       registers: [registry],
     }),
     reloads: new Counter({

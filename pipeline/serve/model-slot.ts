@@ -8,10 +8,13 @@
 import { realpath } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { loadBundle, type ModelBundle } from '../model/load.js';
+import { readProfile, type Profile } from '../monitor/profile.js';
 import { checkBundle } from './model-check.js';
 
 export interface LoadedModel {
   bundle: ModelBundle;
+  /** The training profile live traffic is compared with; undefined for a bundle without one. */
+  profile: Profile | undefined;
   version: string;
   /** The folder it was loaded from, symlinks resolved. */
   dir: string;
@@ -75,10 +78,12 @@ export class ModelSlot {
   private async load(): Promise<ReloadResult> {
     const previous = this.model;
     let bundle: ModelBundle | undefined;
+    let profile: Profile | undefined;
     let dir: string;
     try {
       dir = await resolveLinks(this.dir);
       bundle = await loadBundle(dir);
+      profile = await readProfile(dir);
       // Checked, and run once (compiling its kernels), before it takes traffic.
       checkBundle(bundle, dir);
     } catch (error) {
@@ -89,6 +94,7 @@ export class ModelSlot {
     }
     this.model = {
       bundle,
+      profile,
       version: bundle.metadata.model_version,
       dir,
       release: basename(dirname(dir)),

@@ -7,6 +7,8 @@ import type { FieldError } from '../prepare/preprocess.js';
 import type { PredictBatcher } from './batcher.js';
 import type { ApiError } from './errors.js';
 import type { ServerMetrics } from './metrics.js';
+import type { Monitoring } from '../monitor/monitoring.js';
+import { registerMonitoringRoutes } from './monitoring-routes.js';
 import { exampleRow, type ModelSlot, type ReloadResult } from './model-slot.js';
 import {
   ModelResponse,
@@ -27,6 +29,8 @@ export interface RouteContext {
   slot: ModelSlot;
   batcher: PredictBatcher;
   metrics: ServerMetrics;
+  /** The live window the predict route feeds; undefined when monitoring is off. */
+  monitoring: Monitoring | undefined;
   maxRows: number;
   /** A token is configured: predict and admin routes declare bearer security. */
   secured: boolean;
@@ -69,7 +73,8 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
     async (request, reply) => {
       const body = request.body as { rows?: unknown[] };
       const batch = Array.isArray(body.rows);
-      const outcome = await batcher.predict(batch ? body.rows! : [body]);
+      const rows = batch ? body.rows! : [body];
+      const outcome = await batcher.predict(rows);
       if (outcome.version === null)
         return sendError(request, reply, {
           status: 503,
@@ -100,6 +105,7 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
       const version = outcome.version;
       for (const p of outcome.predictions)
         metrics.predictions.inc({ model_version: version, class: 'label' in p ? p.label : '' });
+      ctx.monitoring?.answered(version, request.id, rows, outcome.predictions, batch);
       reply.header('x-model-version', version);
       const head = envelope(request, version);
       return reply.send(
@@ -225,6 +231,8 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
       });
     },
   );
+
+  if (ctx.monitoring) registerMonitoringRoutes(app, ctx, ctx.monitoring);
 
   app.get('/openapi.json', { schema: { hide: true } }, (_request, reply) =>
     reply.send(app.swagger()),

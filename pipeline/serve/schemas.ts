@@ -23,7 +23,7 @@ export const FieldError = {
 } as const;
 
 /** Carried by every JSON response. */
-const envelope = {
+export const envelope = {
   model_version: {
     type: ['string', 'null'],
     description: 'The model that answered (null while none is loaded).',
@@ -38,7 +38,7 @@ const envelope = {
       'The X-Request-Id sent, or one made for the request; also in the X-Request-Id header.',
   },
 } as const;
-const envelopeKeys = ['model_version', 'api_version', 'request_id'] as const;
+export const envelopeKeys = ['model_version', 'api_version', 'request_id'] as const;
 
 export const ErrorResponse = {
   $id: 'ErrorResponse',
@@ -50,7 +50,7 @@ export const ErrorResponse = {
         code: {
           type: 'string',
           description:
-            'invalid_input, non_finite_prediction, invalid_request, unauthorized, forbidden, not_found, method_not_allowed, payload_too_large, unsupported_media_type, not_ready, reload_failed or internal.',
+            'invalid_input, non_finite_prediction, invalid_request, unauthorized, forbidden, not_found, method_not_allowed, payload_too_large, unsupported_media_type, not_ready, reload_failed, conflict, invalid_feedback or internal.',
         },
         message: { type: 'string' },
         fields: { type: 'array', items: { $ref: 'FieldError#' } },

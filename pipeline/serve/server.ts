@@ -28,6 +28,8 @@ import {
 import { toApiError, type ApiError } from './errors.js';
 import { JSON_LIMITS, useBoundedJsonParser, type JsonLimits } from './json-limits.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
+import { Monitoring, type MonitoringOptions } from '../monitor/monitoring.js';
+import { registerMonitoringMetrics } from './monitoring-metrics.js';
 import { ModelSlot, type ReloadResult } from './model-slot.js';
 import { registerRoutes } from './routes.js';
 import { ErrorResponse, FieldError, MAX_ROWS_DEFAULT, Prediction, Row } from './schemas.js';
@@ -49,12 +51,16 @@ export interface ServerOptions extends Partial<ConnectionLimits> {
   jsonLimits?: JsonLimits;
   /** Fastify's logger option (false: no log). */
   logger?: FastifyServerOptions['logger'];
+  /** The live window of inputs, predictions and feedback; false turns monitoring off. */
+  monitoring?: MonitoringOptions | false;
 }
 
 export interface PredictionServer {
   app: FastifyInstance;
   slot: ModelSlot;
   metrics: ServerMetrics;
+  /** Undefined when monitoring is off. */
+  monitoring: Monitoring | undefined;
   /** Load the model folder again and swap it in; the old model serves until then. */
   reload(): Promise<ReloadResult>;
   listen(host: string, port: number): Promise<string>;
@@ -76,6 +82,10 @@ export async function createPredictionServer(options: ServerOptions): Promise<Pr
   let closing = false;
   const slot = new ModelSlot(options.modelDir);
   const metrics = createMetrics();
+  const monitoring =
+    options.monitoring === false ? undefined : new Monitoring(options.monitoring ?? {});
+  if (monitoring)
+    registerMonitoringMetrics(metrics.registry, monitoring, () => slot.current?.version);
   const batcher = new PredictBatcher(slot);
   const checkToken = options.token ? bearerChecker(options.token) : undefined;
 
@@ -124,7 +134,11 @@ export async function createPredictionServer(options: ServerOptions): Promise<Pr
 
   const modelInfo = () => {
     metrics.modelInfo.reset();
+    metrics.modelLoaded.reset();
     const model = slot.current;
+    if (model)
+      metrics.modelLoaded.set({ model_version: model.version }, model.loadedAt.getTime() / 1000);
+    if (model) monitoring?.loaded(model.version, model.bundle.preprocess, model.profile);
     if (model)
       metrics.modelInfo.set(
         {
@@ -249,6 +263,7 @@ export async function createPredictionServer(options: ServerOptions): Promise<Pr
     slot,
     batcher,
     metrics,
+    monitoring,
     maxRows,
     secured: checkToken !== undefined,
     authenticate,
@@ -271,6 +286,7 @@ export async function createPredictionServer(options: ServerOptions): Promise<Pr
     app,
     slot,
     metrics,
+    monitoring,
     reload,
     listen: (host, port) => app.listen({ host, port }),
     close: async () => {
