@@ -102,18 +102,15 @@ export function registerMonitoringMetrics(
   currentVersion: () => string | undefined,
 ): void {
   const gauges = new Map<Name, Gauge>();
-  // One snapshot per scrape: every gauge's collect() runs in the same scrape.
-  let snapshot: { at: number; views: VersionView[] } | undefined;
+  // The registry collects its metrics in the order they were registered: the
+  // first gauge's collect() takes one view of the windows and sets them all.
   const collect = () => {
-    const now = Date.now();
-    if (snapshot && now - snapshot.at < 100) return;
-    snapshot = { at: now, views: monitoring.views() };
     for (const g of gauges.values()) g.reset();
     const set: Set = (name, labels, value) => {
       if (value !== undefined && Number.isFinite(value)) gauges.get(name)!.set(labels, value);
     };
     const current = currentVersion();
-    for (const view of snapshot.views) exportView(view, view.model_version === current, set);
+    for (const view of monitoring.views()) exportView(view, view.model_version === current, set);
   };
   for (const name of MONITORING_METRICS)
     gauges.set(
@@ -123,7 +120,7 @@ export function registerMonitoringMetrics(
         help: HELP[name],
         labelNames: LABELS[name],
         registers: [registry],
-        collect,
+        ...(gauges.size === 0 ? { collect } : {}),
       }),
     );
 }

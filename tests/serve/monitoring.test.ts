@@ -140,7 +140,7 @@ it('unknown categories and missing values are counted per feature', async () => 
   const base = await serve();
   await predictAll(
     base,
-    rows.map((r, i) => ({ ...r, Island: i % 4 === 0 ? 'Atlantis' : r.Island, Sex: null })),
+    rows.map((r, i) => ({ ...r, Island: i % 4 === 0 ? 'Atlantis' : r.Island!, Sex: null })),
   );
   const view = (await monitoring(base)).versions[0];
   const island = view.features.find((f: Json) => f.name === 'Island');
