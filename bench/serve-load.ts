@@ -3,7 +3,7 @@
  * process, autocannon sending single-row predictions (default 30 s at 50
  * connections), the server's RSS read from its /metrics before and after.
  *
- *   npx tsx bench/serve-load.ts [--model artifacts/model] [--duration 30] [--connections 50]
+ *   npx tsx bench/serve-load.ts [--model artifacts/model] [--duration 30] [--connections 50] [--no-monitoring]
  *
  * Prints req/s, latency percentiles, errors and RSS; exits 1 when any request
  * failed or answered non-2xx.
@@ -18,6 +18,8 @@ const { values: args } = parseArgs({
     model: { type: 'string', default: 'artifacts/model' },
     duration: { type: 'string', default: '30' },
     connections: { type: 'string', default: '50' },
+    // The server without its live window, to measure what monitoring costs.
+    'no-monitoring': { type: 'boolean', default: false },
   },
 });
 const duration = Number(args.duration);
@@ -38,7 +40,17 @@ async function sampleRows(): Promise<Record<string, unknown>[]> {
 const token = 'load-run-token';
 const server = spawn(
   process.execPath,
-  ['bin/mlops.js', 'serve', '--model', args.model!, '--port', '0', '--log-level', 'warn'],
+  [
+    'bin/mlops.js',
+    'serve',
+    '--model',
+    args.model!,
+    '--port',
+    '0',
+    '--log-level',
+    'warn',
+    ...(args['no-monitoring'] ? ['--no-monitoring'] : []),
+  ],
   { env: { ...process.env, MLOPS_API_TOKEN: token }, stdio: ['ignore', 'ignore', 'pipe'] },
 );
 let stderr = '';

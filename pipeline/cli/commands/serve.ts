@@ -30,6 +30,8 @@ interface ServeOptions {
   keepAliveTimeout: number;
   backend?: BackendName;
   logLevel: string;
+  monitoring: boolean;
+  monitoringWindow: number;
 }
 
 const integer =
@@ -135,6 +137,13 @@ export function registerServeCommand(program: Command): void {
       integer('--keep-alive-timeout', 1, 3600),
       KEEP_ALIVE_TIMEOUT_DEFAULT / 1000,
     )
+    .option(
+      '--monitoring-window <seconds>',
+      'the sliding window of live drift and feedback (GET /v1/monitoring)',
+      integer('--monitoring-window', 60, 7 * 24 * 3600),
+      3600,
+    )
+    .option('--no-monitoring', 'keep no live window: no drift or live accuracy, no /v1/feedback')
     .addOption(backendOption())
     .addOption(
       new Option('--log-level <level>', 'server log level (JSON lines on stdout)')
@@ -162,6 +171,7 @@ export function registerServeCommand(program: Command): void {
         requestTimeout: opts.requestTimeout * 1000,
         keepAliveTimeout: opts.keepAliveTimeout * 1000,
         logger: { level: opts.logLevel },
+        monitoring: opts.monitoring && { windowSeconds: opts.monitoringWindow },
       });
       const backend = await initBackend(opts.backend);
       const address = await server
