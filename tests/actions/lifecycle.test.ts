@@ -59,6 +59,7 @@ interface Record_ {
   model_version: string;
   weights_sha256: string;
   commit: string | null;
+  run: { id: string; url: string } | null;
   at: string;
   previous: string | null;
 }
@@ -220,7 +221,9 @@ describe('a team’s loop: pull requests, deploys, a rollback', () => {
     });
     const job = run['deploy / deploy']!;
     expect(job.result, describeJob(job)).toBe('success');
-    return job;
+    const deployed = job.steps.find((s) => s.step.uses === action('deploy-vm').uses)!.action!;
+    expect(deployed.outputs['deployed']).toBe('true');
+    return { runId, deployed };
   }
 
   /** Merge the pull request on main with a merge commit, push it, and tell the API. */
@@ -331,12 +334,15 @@ describe('a team’s loop: pull requests, deploys, a rollback', () => {
         },
         'first-model',
       );
-      const job = await deployMain(mergeSha);
-      const deployed = job.steps.find((s) => s.step.uses === action('deploy-vm').uses)!.action!;
-      expect(deployed.outputs['deployed']).toBe('true');
+      const { runId, deployed } = await deployMain(mergeSha);
+      expect(deployed.summary).toContain(
+        `the reviewed model: version \`${first.version}\`, weights sha256 \``,
+      );
       expect(deployed.summary).toContain('pull request #1');
 
       expect(await vm.current()).toContain(`releases/${first.version}`);
+      const ready = await fetch(`http://127.0.0.1:${vm.servicePort}/readyz`);
+      expect(JSON.stringify(await ready.json())).toContain(first.version);
       const weights = await liveWeights();
       expect(shortSha(weights)).toBe(first.weights);
       const [record, ...older] = await records();
@@ -346,8 +352,11 @@ describe('a team’s loop: pull requests, deploys, a rollback', () => {
         model_version: first.version,
         weights_sha256: weights,
         commit: mergeSha,
+        run: { id: runId, url: runUrl(base, runId) },
         previous: null,
       });
+      // Its benchmark is recorded too: the next pull request's "vs baseline".
+      expect(await git(origin, 'show', 'refs/mlops/production:bench.json')).toContain('metrics');
       expect(github.violations).toEqual([]);
     },
   );
@@ -421,7 +430,8 @@ describe('a team’s loop: pull requests, deploys, a rollback', () => {
       expect(more).toEqual([]);
       expect(comment!.id).toBe(forkComment);
       expect(reviewed(comment!.body)).toEqual(second);
-      expect(comment!.body).toContain(sha.slice(0, 7));
+      // The comment says which head it describes.
+      expect(comment!.body).toContain(`<!-- mlops-report-head ${sha} -->`);
       expect(github.violations).toEqual([]);
     },
   );
@@ -464,7 +474,11 @@ describe('a team’s loop: pull requests, deploys, a rollback', () => {
       expect(reviewed(reports(2)[0]!.body)).toEqual(second);
 
       const mergeSha = await merge(fork(fixed), 'patch-1');
-      await deployMain(mergeSha);
+      const { deployed } = await deployMain(mergeSha);
+      expect(deployed.summary).toContain(
+        `the reviewed model: version \`${second.version}\`, weights sha256 \``,
+      );
+      expect(deployed.summary).toContain('pull request #2');
       expect(await vm.current()).toContain(`releases/${second.version}`);
       expect(shortSha(await liveWeights())).toBe(second.weights);
       expect((await records()).map((r) => [r.event, r.model_version])).toEqual([
