@@ -10,15 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPORT_MARKER } from '../../pipeline/report/markdown.js';
-import { prComment } from '../../workflows/pr-comment.js';
-import { pr } from '../../workflows/pr.js';
 import { action } from '../../workflows/steps.js';
 import { startCacheServer, type CacheServer } from './helpers/cache-server.js';
-import { baseRepository, pullRequestEvent, workflowRunEvent, type Head } from './helpers/events.js';
+import { baseRepository, pullRequestEvent, type Head } from './helpers/events.js';
 import { makeRepository } from './helpers/fixture.js';
 import { startGitHubServer, type GitHubServer } from './helpers/github-server.js';
-import { runWorkflow, type JobResult } from './helpers/workflow-runner.js';
-import type { Step } from '../../workflows/types.js';
+import { pushToPullRequest, runUrl as pullRequestRunUrl } from './helpers/pull-request.js';
+import type { JobResult } from './helpers/workflow-runner.js';
 
 const BOT = 'github-actions[bot]';
 const READ_TOKEN = 'ghs_pr_workflow_read_only';
@@ -63,23 +61,18 @@ describe('a pull request', () => {
   });
 
   async function push(head: Head, action: 'opened' | 'synchronize', jobs?: string[]) {
-    github.addPull({
-      number: head.number,
-      headRef: head.branch,
-      headSha: head.sha,
-      headRepo: head.repo,
-    });
-    const runId = String(9000 + ++runs);
     const order: string[] = [];
-    const prRun = await runWorkflow(pr, {
+    const { prRun, commentRun } = await pushToPullRequest({
+      github,
       source: repo,
-      eventName: 'pull_request',
-      payload: pullRequestEvent(action, head),
-      token: READ_TOKEN,
-      runId,
+      head,
+      action,
+      runId: 9000 + ++runs,
+      prToken: READ_TOKEN,
+      commentToken: WRITE_TOKEN,
       artifacts,
       artifactDir,
-      env: { ...env(), GITHUB_REF: `refs/pull/${head.number}/merge` },
+      env: env(),
       // npm ci and the services are this machine's already (npm test installs them);
       // the services come as pr.yml's test-setup, which the test job runs from TEST_SETUP.
       onRun: (step, _job, env) =>
@@ -90,38 +83,10 @@ describe('a pull request', () => {
       jobs,
       afterJob: (name) => void order.push(name),
     });
-    const conclusion = Object.values(prRun).some((j) => j.result === 'failure')
-      ? 'failure'
-      : 'success';
-    // GitHub lists the run's jobs and steps; a step without a name is "Run <uses or command>".
-    const stepName = (step: Step) => step.name ?? `Run ${step.uses ?? step.run!.split('\n')[0]}`;
-    github.addWorkflowRun({
-      id: Number(runId),
-      name: 'pr',
-      headSha: head.sha,
-      headBranch: head.branch,
-      jobs: Object.entries(prRun).map(([name, job]) => ({
-        name,
-        conclusion: job.result,
-        steps: job.steps.map((s) => ({ name: stepName(s.step), conclusion: s.outcome })),
-      })),
-    });
-    const payload = workflowRunEvent(runId, head, conclusion);
-    Object.assign(payload['workflow_run'] as object, { html_url: runUrl(runId) });
-    const commentRun = await runWorkflow(prComment, {
-      source: repo,
-      eventName: 'workflow_run',
-      payload,
-      token: WRITE_TOKEN,
-      runId: String(19000 + runs),
-      artifacts,
-      artifactDir,
-      env: { ...env(), GITHUB_REF: 'refs/heads/main' },
-    });
     return { prRun, commentRun, order };
   }
 
-  const runUrl = (runId: string) => `https://github.com/${baseRepo}/actions/runs/${runId}`;
+  const runUrl = (runId: string) => pullRequestRunUrl(baseRepo, runId);
   const step = (job: JobResult, uses: string | undefined) =>
     job.steps.find((s) => s.step.uses === uses)!;
   const botComments = (n: number) =>
