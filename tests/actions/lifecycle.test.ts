@@ -43,6 +43,8 @@ const APP_TOKEN = 'ghs_app_installation';
 // pr.yml's lint and test jobs are pull-request.test.ts's; here the model is what moves.
 const MODEL_JOBS = ['train', 'validate-threshold', 'benchmark'];
 const STEP_TIMEOUT = 180_000;
+/** The benchmark's size row with a change against a baseline, not "–". */
+const SIZE_VS_BASELINE = /\| Model size on disk \| [0-9.]+ KB \| [−+][0-9.]+% /;
 
 const git = (cwd: string, ...args: string[]) =>
   exec('git', ['-c', 'user.name=dev', '-c', 'user.email=dev@example.org', ...args], {
@@ -390,6 +392,7 @@ describe('a team’s loop: pull requests, deploys, a rollback', () => {
       expect(comment!.body).toMatch(
         new RegExp(`\\| accuracy \\| [0-9.]+ \\| ${production['accuracy']!.toFixed(4)} \\| [+-−]`),
       );
+      expect(comment!.body).toMatch(SIZE_VS_BASELINE);
       forkComment = comment!.id;
 
       // Without contents: read (as pr-comment once granted), the comment job's checkout of the
@@ -481,9 +484,9 @@ describe('a team’s loop: pull requests, deploys, a rollback', () => {
       expect(deployed.summary).toContain('pull request #2');
       expect(await vm.current()).toContain(`releases/${second.version}`);
       expect(shortSha(await liveWeights())).toBe(second.weights);
-      expect((await records()).map((r) => [r.event, r.model_version])).toEqual([
-        ['release', second.version],
-        ['release', first.version],
+      expect((await records()).map((r) => [r.event, r.model_version, r.previous])).toEqual([
+        ['release', second.version, first.version],
+        ['release', first.version, null],
       ]);
 
       // A maintainer rolls production back in their own clone, as docs/production-record.md says.
@@ -519,6 +522,8 @@ describe('a team’s loop: pull requests, deploys, a rollback', () => {
       expect(comment!.body).toContain(
         `Compared with production \`${first.version}\` (weights \`${first.weights}\`), live since ${liveSince(history[0]!.at)} (rollback).`,
       );
+      // The benchmark's baseline is the rolled-back model's too, kept from its release.
+      expect(comment!.body).toMatch(SIZE_VS_BASELINE);
       expect(github.violations).toEqual([]);
     },
   );
