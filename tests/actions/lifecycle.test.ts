@@ -489,28 +489,54 @@ describe('a team’s loop: pull requests, deploys, a rollback', () => {
         ['release', first.version, null],
       ]);
 
-      // A maintainer rolls production back in their own clone, as docs/production-record.md says.
+      // A maintainer rolls production back from their own clone: the earlier model goes live
+      // again with `mlops deploy`, then the registry's alias and the record follow, as
+      // docs/production-record.md says. (The record alone would not change what the VM serves.)
       const maintainer = join(scratch, 'maintainer');
       await git(scratch, 'clone', '-q', origin, maintainer);
-      const { stdout } = await exec(
-        process.execPath,
-        [
-          join(REPO_ROOT, 'bin', 'mlops.js'),
-          'registry',
-          'rollback',
-          'production',
-          '--record',
-          '--push',
-          '--registry',
-          registry,
-        ],
-        { cwd: maintainer },
+      const mlops = (...args: string[]) =>
+        exec(process.execPath, [join(REPO_ROOT, 'bin', 'mlops.js'), ...args], {
+          cwd: maintainer,
+          env: { ...process.env, MLOPS_SSH_KEY: sshd.privateKey },
+        });
+      const earlier = join(scratch, 'rolled-back-model');
+      await mlops('registry', 'fetch', first.version, '--to', earlier, '--registry', registry);
+      await mlops(
+        'deploy',
+        '--host',
+        `root@127.0.0.1:${sshd.port}`,
+        '--host-key',
+        sshd.knownHostsLine,
+        '--server',
+        STAND_IN_SERVER.dir,
+        '--model',
+        earlier,
+        '--base',
+        vm.base,
+        '--service-command',
+        vm.serviceCommand,
+        '--ready-url',
+        `http://127.0.0.1:${vm.servicePort}/readyz`,
+        '--ready-timeout',
+        '30',
+      );
+      const { stdout } = await mlops(
+        'registry',
+        'rollback',
+        'production',
+        '--record',
+        '--push',
+        '--registry',
+        registry,
       );
       expect(stdout).toContain(`production: ${second.version} -> ${first.version} (rolled back)`);
+      expect(await vm.current()).toContain(`releases/${first.version}`);
+      expect(shortSha(await liveWeights())).toBe(first.weights);
       const history = await records();
       expect(history.map((r) => r.event)).toEqual(['rollback', 'release', 'release']);
       expect(history[0]).toMatchObject({
         model_version: first.version,
+        weights_sha256: await liveWeights(),
         previous: second.version,
       });
 
