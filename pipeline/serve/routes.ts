@@ -8,7 +8,6 @@ import type { PredictBatcher } from './batcher.js';
 import type { ApiError } from './errors.js';
 import type { ServerMetrics } from './metrics.js';
 import type { Monitoring } from '../monitor/monitoring.js';
-import { registerMonitoringRoutes } from './monitoring-routes.js';
 import { exampleRow, type ModelSlot, type ReloadResult } from './model-slot.js';
 import {
   ModelResponse,
@@ -231,8 +230,6 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
       });
     },
   );
-
-  if (ctx.monitoring) registerMonitoringRoutes(app, ctx, ctx.monitoring);
 
   app.get('/openapi.json', { schema: { hide: true } }, (_request, reply) =>
     reply.send(app.swagger()),

@@ -31,7 +31,8 @@ import { createMetrics, type ServerMetrics } from './metrics.js';
 import { Monitoring, type MonitoringOptions } from '../monitor/monitoring.js';
 import { registerMonitoringMetrics } from './monitoring-metrics.js';
 import { ModelSlot, type ReloadResult } from './model-slot.js';
-import { registerRoutes } from './routes.js';
+import { registerMonitoringRoutes } from './monitoring-routes.js';
+import { registerRoutes, type RouteContext } from './routes.js';
 import { ErrorResponse, FieldError, MAX_ROWS_DEFAULT, Prediction, Row } from './schemas.js';
 
 export const BODY_LIMIT_DEFAULT = 1024 * 1024;
@@ -259,7 +260,7 @@ export async function createPredictionServer(options: ServerOptions): Promise<Pr
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  registerRoutes(app, {
+  const routes: RouteContext = {
     slot,
     batcher,
     metrics,
@@ -278,7 +279,9 @@ export async function createPredictionServer(options: ServerOptions): Promise<Pr
     envelope,
     sendError,
     reload,
-  });
+  };
+  registerRoutes(app, routes);
+  if (monitoring) registerMonitoringRoutes(app, routes, monitoring);
 
   await app.ready();
 
