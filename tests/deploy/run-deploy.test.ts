@@ -96,6 +96,7 @@ describe('runDeploy, dry run', () => {
       'model/metadata.json',
       'model/model.json',
       'model/preprocess.json',
+      'model/profile.json',
       'model/weights.bin',
     ]);
   });

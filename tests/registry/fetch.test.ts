@@ -150,7 +150,7 @@ describe('fetchVersion', () => {
     expect(error).toBeInstanceOf(PipelineError);
     expect((error as PipelineError).code).toBe('usage');
     expect((error as PipelineError).message).toMatch(
-      `${dir}: holds model ${model.version} (README, metadata.json, model.json, preprocess.json, weights.bin), not model ${model.version}`,
+      `${dir}: holds model ${model.version} (README, metadata.json, model.json, preprocess.json, profile.json and 1 more), not model ${model.version}`,
     );
     expect(await readFile(join(dir, 'README'), 'utf8')).toBe('my notes\n');
   });
