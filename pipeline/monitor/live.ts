@@ -9,6 +9,7 @@
  */
 import { psiFromCounts } from '../data/diff/drift.js';
 import type { Prediction } from '../predict/predict.js';
+import { isoDateToDays } from '../prepare/preprocess.js';
 import type { FeatureProfile, Profile } from './profile.js';
 import { BucketRing, type WindowOptions } from './ring.js';
 
@@ -124,9 +125,12 @@ export class ModelMonitor {
         let bin: number;
         if (value === undefined || value === null) bin = f.bins;
         else if (f.index) bin = f.index.get(value as string) ?? f.bins - 1;
-        else if (typeof value === 'number')
-          bin = binOf((f.profile as { edges: number[] }).edges, value);
-        else continue; // a date given as text: counted by the model, not binned here
+        else {
+          // A date column may be given as its text, as the data file holds it.
+          const x = typeof value === 'number' ? value : isoDateToDays(value as string);
+          if (x === undefined) continue;
+          bin = binOf((f.profile as { edges: number[] }).edges, x);
+        }
         data[at + f.start + bin]!++;
       }
       data[at + this.rowSlot]!++;

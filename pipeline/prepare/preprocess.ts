@@ -227,7 +227,7 @@ const ISO_DATE =
  * given for prediction may carry the same date text the data file holds; a number
  * is taken as that day count already.
  */
-function isoDateToDays(text: string): number | undefined {
+export function isoDateToDays(text: string): number | undefined {
   const match = ISO_DATE.exec(text);
   if (!match) return undefined;
   // Without an offset the time is UTC, as DuckDB reads a timestamp without a zone.
