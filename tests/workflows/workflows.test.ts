@@ -184,7 +184,10 @@ describe('workflows', () => {
 
   it('the service scripts install as root: through sudo when the runner user is not root', async () => {
     const dir = join(REPO_ROOT, 'scripts', 'services');
-    const scripts = (await readdir(dir)).filter((f) => f.endsWith('.sh'));
+    const scripts = [
+      ...(await readdir(dir)),
+      ...(await readdir(join(dir, 'lib'))).map((f) => join('lib', f)),
+    ].filter((f) => f.endsWith('.sh'));
     expect(scripts.length).toBeGreaterThan(0);
     let installers = 0;
     for (const file of scripts) {
