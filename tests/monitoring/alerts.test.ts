@@ -5,14 +5,13 @@
  * are deploy/monitoring/rules.yml with their `for:` durations set to zero, so
  * the test need not wait ten minutes; the expressions are the shipped ones.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createPredictionServer, type PredictionServer } from '../../pipeline/serve/server.js';
-import { freePort } from '../serve/fixtures.js';
+import { startPrometheus, type RunningPrometheus } from '../support/prometheus.js';
 import { trainPenguins, type TrainedModel } from '../support/trained-penguins.js';
 
 type Row = Record<string, string | number | null>;
@@ -25,18 +24,18 @@ const RULES = fileURLToPath(new URL('../../deploy/monitoring/rules.yml', import.
 let model: TrainedModel;
 let server: PredictionServer;
 let base: string;
-let prometheus: ChildProcess | undefined;
+let prometheus: RunningPrometheus | undefined;
 let promUrl: string;
 let tmp: string;
 let rows: Row[];
-let log = '';
 
 async function until<T>(what: string, fn: () => Promise<T | undefined>, seconds = 40): Promise<T> {
   const deadline = Date.now() + seconds * 1000;
   for (;;) {
     const value = await fn().catch(() => undefined);
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${seconds} s\n${log}`);
+    if (Date.now() > deadline)
+      throw new Error(`${what}: not within ${seconds} s\n${prometheus?.log() ?? ''}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -63,35 +62,12 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
-  const port = await freePort();
-  promUrl = `http://127.0.0.1:${port}`;
-  prometheus = spawn(
-    'prometheus',
-    [
-      `--config.file=${join(tmp, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(tmp, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--log.level=warn',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  prometheus.on(
-    'error',
-    (e) => (log += `cannot start prometheus: ${e.message} (run scripts/services/prometheus.sh)\n`),
-  );
-  prometheus.stdout!.on('data', (d: Buffer) => (log += d.toString()));
-  prometheus.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-  await until('prometheus ready', async () =>
-    (await fetch(`${promUrl}/-/ready`)).ok ? true : undefined,
-  );
+  prometheus = await startPrometheus(join(tmp, 'prometheus.yml'), join(tmp, 'data'));
+  promUrl = prometheus.url;
 });
 
 afterAll(async () => {
-  if (prometheus && prometheus.exitCode === null) {
-    const exited = new Promise((r) => prometheus!.once('exit', r));
-    prometheus.kill('SIGTERM');
-    await exited;
-  }
+  await prometheus?.stop();
   await server?.close();
   await model?.cleanup();
   if (tmp) await rm(tmp, { recursive: true, force: true });

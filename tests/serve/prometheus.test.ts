@@ -3,21 +3,20 @@
  * it) scrapes a running server, and PromQL over its HTTP API counts the
  * requests the test sent.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createPredictionServer, type PredictionServer } from '../../pipeline/serve/server.js';
+import { startPrometheus, type RunningPrometheus } from '../support/prometheus.js';
 import { trainPenguins, type TrainedModel } from '../support/trained-penguins.js';
-import { freePort, PENGUIN } from './fixtures.js';
+import { PENGUIN } from './fixtures.js';
 
 let model: TrainedModel;
 let server: PredictionServer;
-let prometheus: ChildProcess | undefined;
+let prometheus: RunningPrometheus | undefined;
 let promUrl: string;
 let tmp: string;
-let log = '';
 let base: string;
 
 async function until<T>(what: string, fn: () => Promise<T | undefined>, seconds = 30): Promise<T> {
@@ -25,7 +24,8 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, seconds 
   for (;;) {
     const value = await fn().catch(() => undefined);
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${seconds} s\n${log}`);
+    if (Date.now() > deadline)
+      throw new Error(`${what}: not within ${seconds} s\n${prometheus?.log() ?? ''}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -50,35 +50,12 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
-  const port = await freePort();
-  promUrl = `http://127.0.0.1:${port}`;
-  prometheus = spawn(
-    'prometheus',
-    [
-      `--config.file=${config}`,
-      `--storage.tsdb.path=${join(tmp, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--log.level=warn',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  prometheus.on(
-    'error',
-    (e) => (log += `cannot start prometheus: ${e.message} (run scripts/services/prometheus.sh)\n`),
-  );
-  prometheus.stdout!.on('data', (d: Buffer) => (log += d.toString()));
-  prometheus.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-  await until('prometheus ready', async () =>
-    (await fetch(`${promUrl}/-/ready`)).ok ? true : undefined,
-  );
+  prometheus = await startPrometheus(config, join(tmp, 'data'));
+  promUrl = prometheus.url;
 });
 
 afterAll(async () => {
-  if (prometheus && prometheus.exitCode === null) {
-    const exited = new Promise((r) => prometheus!.once('exit', r));
-    prometheus.kill('SIGTERM');
-    await exited;
-  }
+  await prometheus?.stop();
   await server?.close();
   await model?.cleanup();
   if (tmp) await rm(tmp, { recursive: true, force: true });
