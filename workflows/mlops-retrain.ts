@@ -45,24 +45,29 @@ const OPEN_PR = [
   'echo "### Retrain pull request: $url" >> "$GITHUB_STEP_SUMMARY"',
 ].join('\n');
 
+/** The overrides a retrain takes, declared alike by this workflow and by its callers' dispatch. */
+export const OVERRIDE_INPUTS = {
+  epochs: {
+    description: 'model.epochs override (empty: as in mlops.yaml)',
+    type: 'string',
+    required: false,
+    default: '',
+  },
+  'learning-rate': {
+    description: 'model.learning_rate override (empty: as in mlops.yaml)',
+    type: 'string',
+    required: false,
+    default: '',
+  },
+} as const;
+
 export const mlopsRetrain: ReusableWorkflow = {
   name: 'mlops-retrain',
   on: {
     workflow_call: {
       inputs: {
         ...PIPELINE_INPUTS,
-        epochs: {
-          description: 'model.epochs override (empty: as in mlops.yaml)',
-          type: 'string',
-          required: false,
-          default: '',
-        },
-        'learning-rate': {
-          description: 'model.learning_rate override (empty: as in mlops.yaml)',
-          type: 'string',
-          required: false,
-          default: '',
-        },
+        ...OVERRIDE_INPUTS,
         reason: {
           description: 'Why this retrain (shown in the summary)',
           type: 'string',

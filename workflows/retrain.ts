@@ -3,7 +3,7 @@
  * arrives as the "Data refresh" pull request (data-refresh.yml), not on a
  * schedule here. A retrain never becomes production.
  */
-import { mlopsRetrain } from './mlops-retrain.js';
+import { mlopsRetrain, OVERRIDE_INPUTS } from './mlops-retrain.js';
 import { call, OWN_PIPELINE } from './steps.js';
 import type { Workflow } from './types.js';
 
@@ -12,18 +12,7 @@ export const retrain: Workflow = {
   on: {
     workflow_dispatch: {
       inputs: {
-        epochs: {
-          description: 'model.epochs override (empty: as in mlops.yaml)',
-          type: 'string',
-          required: false,
-          default: '',
-        },
-        'learning-rate': {
-          description: 'model.learning_rate override (empty: as in mlops.yaml)',
-          type: 'string',
-          required: false,
-          default: '',
-        },
+        ...OVERRIDE_INPUTS,
         reason: {
           description: 'Why this retrain (shown in the summary)',
           type: 'string',
