@@ -7,16 +7,15 @@
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import seedrandom from 'seedrandom';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { addData, openWorkspace } from '../../pipeline/data/dvc/workspace.js';
 import { startGcsEmulator, type GcsEmulator } from '../support/gcs-emulator.js';
-import { dvcBinary } from '../support/peers.js';
+import { runDvc, runMlopsWith } from '../support/cli.js';
 
 const run = promisify(execFile);
-const MLOPS = resolve('bin/mlops.js');
 /** DVC starts slowly (about a second a command) and the property test runs many. */
 const SLOW = 240_000;
 let dir: string;
@@ -25,33 +24,10 @@ let repo: string;
 let mlopsEnv: Record<string, string> = {};
 
 /** `dvc` as a user runs it, with no analytics and no prompt. */
-async function dvc(cwd: string, ...args: string[]): Promise<string> {
-  const { stdout } = await run(dvcBinary(), args, {
-    cwd,
-    env: {
-      ...process.env,
-      DVC_NO_ANALYTICS: '1',
-      DVC_SITE_CACHE_DIR: join(dir, 'site-cache'),
-      // No credentials here: google-auth need not probe for a GCE metadata server.
-      NO_GCE_CHECK: 'true',
-    },
-  });
-  return stdout;
-}
+const dvc = (cwd: string, ...args: string[]) => runDvc(cwd, dir, ...args);
 
-/** `mlops` as a user runs it; `output` is what it printed on stdout and stderr. */
-async function mlops(cwd: string, ...args: string[]): Promise<{ code: number; output: string }> {
-  try {
-    const { stdout, stderr } = await run('node', [MLOPS, ...args], {
-      cwd,
-      env: { ...process.env, ...mlopsEnv },
-    });
-    return { code: 0, output: `${stdout}${stderr}` };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, output: `${e.stdout}${e.stderr}` };
-  }
-}
+/** `mlops` as a user runs it, against the emulator when a test points it there. */
+const mlops = (cwd: string, ...args: string[]) => runMlopsWith(mlopsEnv, cwd, ...args);
 
 async function git(cwd: string, ...args: string[]): Promise<void> {
   await run('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd });

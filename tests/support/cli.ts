@@ -25,16 +25,28 @@ export async function runDvc(cwd: string, scratch: string, ...args: string[]): P
   return stdout;
 }
 
-/** `mlops`; `output` is what it printed on stdout and stderr. */
-export async function runMlops(
+/** `mlops` with `env` added to this process's; `output` is what it printed on stdout and stderr. */
+export async function runMlopsWith(
+  env: Record<string, string>,
   cwd: string,
   ...args: string[]
 ): Promise<{ code: number; output: string }> {
   try {
-    const { stdout, stderr } = await run('node', [MLOPS, ...args], { cwd });
+    const { stdout, stderr } = await run('node', [MLOPS, ...args], {
+      cwd,
+      env: { ...process.env, ...env },
+    });
     return { code: 0, output: `${stdout}${stderr}` };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
     return { code: e.code, output: `${e.stdout}${e.stderr}` };
   }
+}
+
+/** `mlops`; `output` is what it printed on stdout and stderr. */
+export function runMlops(
+  cwd: string,
+  ...args: string[]
+): Promise<{ code: number; output: string }> {
+  return runMlopsWith({}, cwd, ...args);
 }
