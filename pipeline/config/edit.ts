@@ -6,11 +6,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parse as parseYamlValue, parseDocument } from 'yaml';
+import { parseDocument } from 'yaml';
 import { PipelineError } from '../errors.js';
 import { writeFileAtomic } from '../util/files.js';
-import { parseKeyPath } from './keypath.js';
-import { loadConfig } from './load.js';
+import { loadConfig, parseAssignment } from './load.js';
 
 export async function setConfigValues(file: string, assignments: readonly string[]): Promise<void> {
   if (!assignments.length)
@@ -23,15 +22,7 @@ export async function setConfigValues(file: string, assignments: readonly string
   const path = resolve(file);
   const doc = parseDocument(await readFile(path, 'utf8'));
   for (const text of assignments) {
-    const eq = text.indexOf('=');
-    const keyPath = parseKeyPath(text.slice(0, eq).trim())!;
-    const valueText = text.slice(eq + 1);
-    let value: unknown;
-    try {
-      value = valueText.trim() === '' ? '' : parseYamlValue(valueText);
-    } catch {
-      value = valueText;
-    }
+    const { path: keyPath, value } = parseAssignment(text);
     doc.setIn(keyPath, value);
   }
   await writeFileAtomic(path, doc.toString());

@@ -173,15 +173,24 @@ function parseOverride(text: string): Override {
   return { text, path };
 }
 
-function applyOverride(root: unknown, { text, path }: Override): void {
+/**
+ * The key path and value of one `KEY.PATH=VALUE`. The value is read as YAML, so
+ * `model.layers=[64,32]` and `model.dropout=0.2` get their types; what is not
+ * YAML stays the text it is.
+ */
+export function parseAssignment(text: string): { path: KeyPath; value: unknown } {
+  const { path } = parseOverride(text);
   const valueText = text.slice(text.indexOf('=') + 1);
-  let value: unknown;
   try {
-    // YAML, so `--set model.layers=[64,32]` and `--set model.dropout=0.2` get their types.
-    value = valueText.trim() === '' ? '' : parseYamlValue(valueText);
+    return { path, value: valueText.trim() === '' ? '' : parseYamlValue(valueText) };
   } catch {
-    value = valueText;
+    return { path, value: valueText };
   }
+}
+
+function applyOverride(root: unknown, override: Override): void {
+  const { text } = override;
+  const { path, value } = parseAssignment(text);
   let node = root as Record<string | number, unknown>;
   // Own keys only, set as data properties: `--set __proto__.x=1` or `constructor.x`
   // name keys the schema then rejects, not Object.prototype.
