@@ -14,7 +14,7 @@ import { openRegistry } from '../../pipeline/registry/open.js';
 import { PreconditionFailed } from '../../pipeline/storage/failure.js';
 import { GcsStore } from '../../pipeline/storage/gcs.js';
 import { LocalStore } from '../../pipeline/storage/local.js';
-import type { Store } from '../../pipeline/storage/store.js';
+import type { Store, StoredObject } from '../../pipeline/storage/store.js';
 import {
   fetchVersion,
   listVersions,
@@ -160,9 +160,27 @@ describe.each(Object.keys(stores))('%s store', (kind) => {
   });
 });
 
-/** A GCS store that counts the conditional writes GCS refused (412). */
+/**
+ * A GCS store that counts the conditional writes GCS refused (412). The first
+ * `racers` reads of the key `raceOn` wait for each other, so every racer starts from the
+ * same generation and all but one conditional write must be refused.
+ */
 class CountingGcsStore extends GcsStore {
   preconditionFailures = 0;
+  racers = 0;
+  raceOn = '';
+  private waiting: (() => void)[] = [];
+
+  protected override async readOnce(key: string): Promise<StoredObject | undefined> {
+    const read = await super.readOnce(key);
+    if (key === this.raceOn && this.racers > 0) {
+      this.racers--;
+      const arrived = new Promise<void>((resolve) => this.waiting.push(resolve));
+      if (this.racers === 0) for (const release of this.waiting.splice(0)) release();
+      await arrived;
+    }
+    return read;
+  }
 
   protected override async writeOnce(
     key: string,
@@ -186,6 +204,8 @@ it('the GCS store goes through generation preconditions (412) when promotions ra
     { apiEndpoint: gcs.endpoint },
   );
   for (const m of models) await registerBundle(store, m.modelDir);
+  store.raceOn = 'aliases/staging.json';
+  store.racers = models.length;
   await Promise.all(models.map((m) => promote(store, m.version, 'staging')));
   expect(store.preconditionFailures).toBeGreaterThan(0);
   const alias = (await readAlias(opened, 'staging'))!;
