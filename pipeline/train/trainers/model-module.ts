@@ -1,22 +1,13 @@
 /**
  * A team's model module (kind tfjs): a .ts or .js file beside mlops.yaml whose
- * default export (or `build`) builds a tfjs LayersModel.
- *
- * esbuild (already the bundler of the CLI and the actions) compiles it and its
- * local imports into one temporary ES module, so TypeScript needs no loader.
- * Its TensorFlow.js imports are pointed at the pipeline's own copies: one tfjs
- * instance, one backend, and a model that the pipeline can train and save.
+ * default export (or `build`) builds a tfjs LayersModel. repository-module.ts
+ * bundles and imports it.
  */
-import type * as Esbuild from 'esbuild';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { createRequire } from 'node:module';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { z } from 'zod';
 import { formatCount, MAX_PARAMETERS } from '../../config/limits.js';
 import { PipelineError } from '../../errors.js';
+import { importRepositoryModule } from './repository-module.js';
 
 /** What the builder is given about the inputs: one standardised/one-hot vector per row. */
 export interface ModelInputs {
@@ -43,9 +34,6 @@ export interface ModelModule {
   files: string[];
 }
 
-/** Imports resolved to the pipeline's own copies: one tfjs, and a zod whose schemas the pipeline reads. */
-const SHARED = /^(@tensorflow\/tfjs-(core|layers)|zod)$/;
-
 function moduleError(module: string, message: string, cause?: unknown): PipelineError {
   return new PipelineError('config', `model.module ${module}: ${message}`, {
     hint: 'docs/custom-models.md shows what a model module exports.',
@@ -54,60 +42,9 @@ function moduleError(module: string, message: string, cause?: unknown): Pipeline
 }
 
 export async function loadModelModule(dir: string, module: string): Promise<ModelModule> {
-  // A name the bundler of the actions cannot follow: esbuild itself cannot be bundled.
-  const esbuildName = 'esbuild';
-  const esbuild = (await import(/* @vite-ignore */ esbuildName)) as typeof Esbuild;
-  const require = createRequire(import.meta.url);
-  let result: Esbuild.BuildResult<{ write: false; metafile: true }>;
-  try {
-    result = await esbuild.build({
-      absWorkingDir: dir,
-      entryPoints: [resolve(dir, module)],
-      bundle: true,
-      write: false,
-      metafile: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      logLevel: 'silent',
-      plugins: [
-        {
-          name: 'pipeline-tfjs',
-          setup(build: Esbuild.PluginBuild) {
-            build.onResolve({ filter: SHARED }, (args: Esbuild.OnResolveArgs) => ({
-              path: pathToFileURL(require.resolve(args.path)).href,
-              external: true,
-            }));
-          },
-        },
-      ],
-    });
-  } catch (error) {
-    const first = (error as { errors?: Esbuild.Message[] }).errors?.[0];
-    if (!first) throw moduleError(module, String(error), error);
-    const at = first.location
-      ? `${first.location.file}:${first.location.line}:${first.location.column + 1}: `
-      : '';
-    throw moduleError(module, `${at}${first.text}`, error);
-  }
-  const files = Object.keys(result.metafile.inputs)
-    .filter((f) => !f.startsWith('file:'))
-    .map((f) => relative(dir, resolve(dir, f)).split('\\').join('/'))
-    .sort();
-  const folder = await mkdtemp(join(tmpdir(), 'mlops-model-'));
-  let exports: Record<string, unknown>;
-  try {
-    const file = join(folder, 'module.mjs');
-    await writeFile(file, result.outputFiles[0]!.contents);
-    exports = (await import(/* @vite-ignore */ pathToFileURL(file).href)) as Record<
-      string,
-      unknown
-    >;
-  } catch (error) {
-    throw moduleError(module, `loading it threw: ${(error as Error).message ?? error}`, error);
-  } finally {
-    await rm(folder, { recursive: true, force: true });
-  }
+  const { exports, files } = await importRepositoryModule(dir, module, (message, cause) =>
+    moduleError(module, message, cause),
+  );
   const build = exports.default ?? exports.build;
   if (typeof build !== 'function')
     throw moduleError(
