@@ -137,6 +137,7 @@ export async function train(input: TrainInput): Promise<TrainOutcome> {
         model,
         seed: config.split.seed,
         inputSize: preprocess.inputSize,
+        preprocess,
         outputs,
         train: trainSet,
         validation: valSet,

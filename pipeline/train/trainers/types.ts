@@ -4,12 +4,15 @@
  * registry.ts maps each kind to its trainer.
  */
 import type { ModelConfig } from '../../config/schema.js';
+import type { Preprocess } from '../../prepare/preprocess.js';
 import type { EpochLog, FitResult, TrainingSet } from '../fit.js';
 
 export interface TrainerInput {
   model: ModelConfig;
   seed: number;
   inputSize: number;
+  /** The preprocessing fitted on the training split: what each input slot holds. */
+  preprocess: Preprocess;
   /** Classes for classification, 1 for regression. */
   outputs: number;
   train: TrainingSet;
