@@ -3,6 +3,9 @@
  * evaluation, `mlops predict` and the server all apply exactly the same transform:
  * numeric columns are standardised (missing values take the training mean),
  * categorical ones are one-hot with one extra slot for unseen or missing values.
+ * Every category seen in the training split gets its own slot, however many
+ * there are: none is folded into the unknown slot. feature-inputs.ts reads the
+ * same row feature by feature, for a model that takes a category's index.
  */
 import { z } from 'zod';
 import type { Config } from '../config/schema.js';
@@ -70,7 +73,7 @@ export function fitPreprocess(train: Table, config: Config, classes: string[]): 
     features,
     optional: config.data.allow_missing,
     target,
-    inputSize: features.reduce((n, f) => n + width(f), 0),
+    inputSize: features.reduce((n, f) => n + featureWidth(f), 0),
   };
 }
 
@@ -90,7 +93,8 @@ function meanStd(values: Float64Array): { mean: number; std: number } {
   return { mean, std: std > 1e-12 ? std : 1 };
 }
 
-function width(f: PreprocessFeature): number {
+/** The slots a feature takes in the encoded row. */
+export function featureWidth(f: PreprocessFeature): number {
   return f.type === 'numeric' ? 1 : f.categories.length + 1;
 }
 
@@ -115,7 +119,7 @@ export function transformTable(pre: Preprocess, table: Table): Float32Array {
         out[i * pre.inputSize + offset + j] = 1;
       }
     }
-    offset += width(f);
+    offset += featureWidth(f);
   }
   return out;
 }
@@ -205,7 +209,7 @@ export function encodeRows(
         const j = f.categories.indexOf(value);
         x[base + (j >= 0 ? j : f.categories.length)] = 1;
       }
-      offset += width(f);
+      offset += featureWidth(f);
     }
   });
   return { x, errors };

@@ -7,12 +7,21 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { z } from 'zod';
 import { formatCount, MAX_PARAMETERS } from '../../config/limits.js';
 import { PipelineError } from '../../errors.js';
+import type { FeatureInput } from '../../prepare/feature-inputs.js';
 import { importRepositoryModule } from './repository-module.js';
 
-/** What the builder is given about the inputs: one standardised/one-hot vector per row. */
+/**
+ * What the builder is given about the inputs. By default the model takes one
+ * standardised/one-hot vector per row, `[batch, size]`; a module exporting
+ * `inputs = 'features'` takes one `[batch, 1]` input per feature, in the order
+ * of `features` (feature-inputs.ts).
+ */
 export interface ModelInputs {
   size: number;
+  features: FeatureInput[];
 }
+
+const INPUT_KINDS = ['vector', 'features'] as const;
 
 export type ModelBuilder = (
   inputs: ModelInputs,
@@ -28,6 +37,8 @@ export interface ModelModule {
   loss?: string;
   /** Metric names compiled into the model; evaluation uses the pipeline's own. */
   metrics?: string[];
+  /** What the model takes: the encoded row (`vector`, the default) or one input per feature. */
+  inputs: (typeof INPUT_KINDS)[number];
   /** A zod schema of model.params: unknown keys and wrong values are refused before training. */
   params?: z.ZodType;
   /** Repository files (relative to mlops.yaml's folder) the module is made of. */
@@ -58,6 +69,12 @@ export async function loadModelModule(dir: string, module: string): Promise<Mode
     !(Array.isArray(exports.metrics) && exports.metrics.every((m) => typeof m === 'string'))
   )
     throw moduleError(module, 'expected its export metrics to be a list of tfjs metric names');
+  const inputs = exports.inputs ?? 'vector';
+  if (!INPUT_KINDS.includes(inputs as ModelModule['inputs']))
+    throw moduleError(
+      module,
+      `expected its export inputs to be ${INPUT_KINDS.map((k) => `'${k}'`).join(' or ')}, found ${JSON.stringify(inputs)}`,
+    );
   const params = exports.params;
   if (
     params !== undefined &&
@@ -69,6 +86,7 @@ export async function loadModelModule(dir: string, module: string): Promise<Mode
     build: build as ModelBuilder,
     loss: exports.loss as string | undefined,
     metrics: exports.metrics as string[] | undefined,
+    inputs: inputs as ModelModule['inputs'],
     files,
   };
 }
@@ -120,17 +138,19 @@ export function buildModel(
   const shape = (s: unknown) => JSON.stringify(s).replaceAll('null', 'batch');
   if (!model || typeof model.fit !== 'function' || !Array.isArray(model.inputs))
     throw moduleError(module, 'expected its builder to return a tfjs LayersModel');
-  if (model.inputs.length !== 1 || model.outputs.length !== 1)
-    throw moduleError(
-      module,
-      `expected a model with one input and one output, got ${model.inputs.length} and ${model.outputs.length}`,
-    );
-  const inShape = model.inputs[0]!.shape;
-  if (inShape.length !== 2 || inShape[1] !== inputs.size)
-    throw moduleError(
-      module,
-      `expected the model's input shape to be [batch, ${inputs.size}] (inputs.size), got ${shape(inShape)}`,
-    );
+  if (mod.inputs === 'features') checkFeatureInputs(model, module, inputs);
+  else {
+    if (model.inputs.length !== 1)
+      throw moduleError(module, `expected a model with one input, got ${model.inputs.length}`);
+    const inShape = model.inputs[0]!.shape;
+    if (inShape.length !== 2 || inShape[1] !== inputs.size)
+      throw moduleError(
+        module,
+        `expected the model's input shape to be [batch, ${inputs.size}] (inputs.size), got ${shape(inShape)}`,
+      );
+  }
+  if (model.outputs.length !== 1)
+    throw moduleError(module, `expected a model with one output, got ${model.outputs.length}`);
   const outShape = model.outputs[0]!.shape;
   if (outShape.length !== 2 || outShape[1] !== outputs)
     throw moduleError(
@@ -146,4 +166,22 @@ export function buildModel(
     );
   }
   return model;
+}
+
+/** With inputs = 'features': one [batch, 1] input per feature, in the order of inputs.features. */
+function checkFeatureInputs(model: tfl.LayersModel, module: string, inputs: ModelInputs): void {
+  const names = inputs.features.map((f) => f.name);
+  if (model.inputs.length !== names.length)
+    throw moduleError(
+      module,
+      `expected a model with one input per feature (inputs = 'features'), ${names.length} in the order of inputs.features (${names.join(', ')}), got ${model.inputs.length}`,
+    );
+  model.inputs.forEach((input, i) => {
+    const s = input.shape;
+    if (s.length !== 2 || s[1] !== 1)
+      throw moduleError(
+        module,
+        `expected input ${i + 1} (feature ${names[i]}) to have the shape [batch, 1], got ${JSON.stringify(s).replaceAll('null', 'batch')}`,
+      );
+  });
 }

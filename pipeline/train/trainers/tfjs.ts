@@ -3,13 +3,18 @@
  * trains it, on the backend the process loaded (backend.ts). The batch order
  * is seeded here; the builder receives the seed for its initialisers. Early
  * stopping keeps the weights of the epoch with the best validation loss, as
- * the dense engine does.
+ * the dense engine does. A model that takes one input per feature trains and
+ * is saved behind the layers that read its features out of the encoded row
+ * (feature-model.ts), so it is fed the same rows as any other.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import seedrandom from 'seedrandom';
 import { shuffleInPlace } from '../../data/split.js';
+import { featureInputs } from '../../prepare/feature-inputs.js';
 import { DivergedError, type EpochLog, type TrainingSet } from '../fit.js';
+import { readingFeatures } from './feature-model.js';
 import { buildModel, loadModelModule, moduleParams } from './model-module.js';
+import { registerSegmentSum } from './segment-sum.js';
 import type { Trainer } from './types.js';
 
 function optimizerFor(name: string, learningRate: number): tf.Optimizer {
@@ -39,17 +44,20 @@ function scalarOf(value: tf.Scalar | tf.Scalar[]): number {
 export const tfjsTrainer: Trainer = {
   codeEntries: (model) => (model.module ? [model.module] : []),
   async fit(input) {
-    const { model: config, seed, inputSize, outputs, dir } = input;
+    const { model: config, seed, inputSize, outputs, dir, preprocess } = input;
     const module = config.module!;
     const classification = config.task === 'classification';
     const mod = await loadModelModule(dir, module);
-    const network = buildModel(mod, module, [
-      { size: inputSize },
+    const built = buildModel(mod, module, [
+      { size: inputSize, features: featureInputs(preprocess) },
       config.task,
       outputs,
       moduleParams(mod, module, config.params ?? {}),
       { seed },
     ]);
+    const network = mod.inputs === 'features' ? readingFeatures(built, preprocess) : built;
+    // An embedding's gradient, which the wasm backend lacks.
+    registerSegmentSum(tf.getBackend());
     const started = performance.now();
     const train = tensors(input.train, inputSize, outputs, classification);
     const validation = tensors(input.validation, inputSize, outputs, classification);
