@@ -53,6 +53,8 @@ function failureLine(
   location: { line: number; column: number } | null | undefined,
 ): { line?: number; column?: number } {
   const escaped = file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  // The file name is escaped above, so it matches only itself.
+  // eslint-disable-next-line security/detect-non-literal-regexp
   const frame = new RegExp(`${escaped}:(\\d+):(\\d+)`).exec((messages ?? []).join('\n'));
   if (frame) return { line: Number(frame[1]), column: Number(frame[2]) };
   return { line: location?.line, column: location?.column };
