@@ -15,7 +15,16 @@ import { actionNames, buildAction, duckdbManifestPath } from '../../scripts/buil
 import { REPO_ROOT } from './helpers/run-action.js';
 
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-const ACTIONS = ['benchmark', 'deploy-vm', 'lint', 'report', 'test', 'train', 'validate-threshold'];
+const ACTIONS = [
+  'benchmark',
+  'deploy-vm',
+  'lint',
+  'propose',
+  'report',
+  'test',
+  'train',
+  'validate-threshold',
+];
 
 describe('action bundles', () => {
   const temp: string[] = [];

@@ -11,11 +11,12 @@ const names = (await readdir(ACTIONS, { withFileTypes: true }))
   .map((e) => e.name);
 
 describe('action entry points', () => {
-  it('finds the seven actions', () => {
+  it('finds the eight actions', () => {
     expect(names.sort()).toEqual([
       'benchmark',
       'deploy-vm',
       'lint',
+      'propose',
       'report',
       'test',
       'train',

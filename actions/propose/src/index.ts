@@ -1,0 +1,4 @@
+// The entry the bundle starts from: main.ts only defines run().
+import { run } from './main.js';
+
+await run();
