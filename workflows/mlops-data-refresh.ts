@@ -1,17 +1,17 @@
 /**
  * mlops-data-refresh.yml: run `mlops data refresh --push` (data.refresh in
- * mlops.yaml) and, when the data changed, commit its pointer to the branch
- * mlops/data-refresh and open the one "Data refresh" pull request, or update
- * it. Fresh data then reaches production only through review, as code does.
+ * mlops.yaml) and, when the data changed, propose its pointer (the propose
+ * action): commit it to the branch mlops/data-refresh, force-push it, and open
+ * the one "Data refresh" pull request, or update it. Fresh data then reaches production only through review, as code does.
  * Without a change there is no commit and no pull request; the summary says so.
  */
 import { KEY_ENV } from './registry.js';
 import {
+  action,
   checkout,
   installPipeline,
   job,
   MLOPS_CLI,
-  OPEN_REFRESH_PR,
   PIPELINE_INPUTS,
   pipelineCheckout,
   setupPipelineNode,
@@ -33,25 +33,25 @@ const REFRESH = [
 ].join('\n');
 
 /**
- * A pull request opened with the job's own token starts no workflow (GitHub's
- * rule against loops); MLOPS_PR_TOKEN, when given, opens it so pr.yml runs on it.
+ * The pull request's body: what the refresh printed, then, when monitoring
+ * asked for it (repository_dispatch drift-alert), the evidence it sent. The
+ * event's text reaches the script only through env, and the body reaches the
+ * propose action only as a file: nothing from the event is ever part of a script.
  */
-const OPEN_PR = [
-  'git config user.name "github-actions[bot]"',
-  'git config user.email "41898282+github-actions[bot]@users.noreply.github.com"',
-  `git switch -C ${REFRESH_BRANCH}`,
-  "git add -u -- '*.dvc'",
-  'git commit -q -m "Data refresh"',
-  `git push --force "https://x-access-token:\${GH_TOKEN}@\${GITHUB_SERVER_URL#https://}/\${GITHUB_REPOSITORY}.git" HEAD:refs/heads/${REFRESH_BRANCH}`,
-  '{ echo "Fresh data from \\`mlops data refresh\\`:"; echo; echo "\\`\\`\\`"; cat "$RUNNER_TEMP/refresh.txt"; echo "\\`\\`\\`"; } > "$RUNNER_TEMP/body.md"',
-  `number=$(gh pr list --head ${REFRESH_BRANCH} --state open --json number --jq '.[0].number')`,
-  'if [ -n "$number" ]; then',
-  '  gh pr edit "$number" --body-file "$RUNNER_TEMP/body.md"',
-  '  echo "### Data refresh: the data changed, pull request #$number updated" >> "$GITHUB_STEP_SUMMARY"',
-  'else',
-  `  url=$(gh pr create --head ${REFRESH_BRANCH} --base "$GITHUB_REF_NAME" --title "Data refresh" --body-file "$RUNNER_TEMP/body.md")`,
-  '  echo "### Data refresh: the data changed, pull request opened: $url" >> "$GITHUB_STEP_SUMMARY"',
-  'fi',
+const DESCRIBE = [
+  '{',
+  '  echo "Fresh data from \\`mlops data refresh\\`:"',
+  '  echo',
+  "  echo '```'",
+  '  cat "$RUNNER_TEMP/refresh.txt"',
+  "  echo '```'",
+  '  if [ -n "$EVIDENCE" ]; then',
+  '    echo',
+  '    echo "### Evidence from monitoring${REASON:+ ($REASON)}"',
+  '    echo',
+  '    printf "%s\\n" "$EVIDENCE"',
+  '  fi',
+  '} > "$RUNNER_TEMP/body.md"',
 ].join('\n');
 
 export const mlopsDataRefresh: ReusableWorkflow = {
@@ -85,11 +85,27 @@ export const mlopsDataRefresh: ReusableWorkflow = {
         installPipeline,
         { name: 'Refresh the data', id: 'refresh', env: KEY_ENV, run: REFRESH },
         {
-          name: OPEN_REFRESH_PR,
+          name: 'Describe the data refresh',
           if: "steps.refresh.outputs.changed == 'true'",
-          env: { GH_TOKEN: '${{ secrets.MLOPS_PR_TOKEN || github.token }}' },
-          run: OPEN_PR,
+          env: {
+            REASON: '${{ github.event.client_payload.reason }}',
+            EVIDENCE: '${{ github.event.client_payload.summary }}',
+          },
+          run: DESCRIBE,
         },
+        // A pull request opened with the job's own token starts no workflow (GitHub's
+        // rule against loops); MLOPS_PR_TOKEN, when given, opens it so pr.yml runs on it.
+        action('propose', {
+          name: 'Open or update the data refresh pull request',
+          if: "steps.refresh.outputs.changed == 'true'",
+          with: {
+            branch: REFRESH_BRANCH,
+            title: 'Data refresh',
+            paths: '*.dvc',
+            'body-file': '${{ runner.temp }}/body.md',
+            'github-token': '${{ secrets.MLOPS_PR_TOKEN || github.token }}',
+          },
+        }),
       ],
     }),
   },

@@ -6,8 +6,8 @@
  * by being deployed (mlops-deploy.yml), so it is never promoted here and never
  * becomes what pull requests compare with. With `open-pr`, once the retrain
  * passed its gates, a second job writes the overrides into mlops.yaml
- * (`mlops config set`) and opens the pull request "Retrain: <reason>", so a
- * better setting reaches production through review.
+ * (`mlops config set`) and proposes them (the propose action) as the pull
+ * request "Retrain: <reason>", so a better setting reaches production through review.
  */
 import { KEY_ENV, REGISTRY_ENV, REGISTRY_SECRETS, WITH_REGISTRY } from './registry.js';
 import {
@@ -16,7 +16,6 @@ import {
   installPipeline,
   job,
   MLOPS_CLI,
-  OPEN_RETRAIN_PR,
   PIPELINE_INPUTS,
   pipelineCheckout,
   setupPipelineNode,
@@ -28,21 +27,22 @@ import type { ReusableWorkflow } from './types.js';
 const OVERRIDES =
   "${{ inputs.epochs && format('model.epochs={0}', inputs.epochs) || '' }}\n${{ inputs.learning-rate && format('model.learning_rate={0}', inputs.learning-rate) || '' }}";
 
-const OPEN_PR = [
+/**
+ * The overrides written into mlops.yaml (`mlops config set`, comments and
+ * layout kept) and the pull request's body, for the propose action. The inputs
+ * reach the script through env, never spliced into it.
+ */
+const WRITE_OVERRIDES = [
   'set --',
   'if [ -n "$EPOCHS" ]; then set -- "$@" "model.epochs=$EPOCHS"; fi',
   'if [ -n "$LEARNING_RATE" ]; then set -- "$@" "model.learning_rate=$LEARNING_RATE"; fi',
   'if [ "$#" -eq 0 ]; then echo "::error::open-pr: no epochs or learning-rate to propose"; exit 1; fi',
   `${MLOPS_CLI} config set "$@"`,
-  'branch="mlops/retrain-${GITHUB_RUN_ID}"',
-  'git config user.name "github-actions[bot]"',
-  'git config user.email "41898282+github-actions[bot]@users.noreply.github.com"',
-  'git switch -c "$branch"',
-  'git add mlops.yaml',
-  'git commit -q -m "Retrain: ${REASON}" -m "$*"',
-  'git push "https://x-access-token:${GH_TOKEN}@${GITHUB_SERVER_URL#https://}/${GITHUB_REPOSITORY}.git" "HEAD:refs/heads/$branch"',
-  'url=$(gh pr create --head "$branch" --base "$GITHUB_REF_NAME" --title "Retrain: ${REASON}" --body "Overrides from retrain run ${GITHUB_RUN_ID}: $*")',
-  'echo "### Retrain pull request: $url" >> "$GITHUB_STEP_SUMMARY"',
+  '{',
+  '  echo "Overrides from retrain run $GITHUB_RUN_ID, which passed its gates:"',
+  '  echo',
+  '  for o in "$@"; do echo "- \\`$o\\`"; done',
+  '} > "$RUNNER_TEMP/body.md"',
 ].join('\n');
 
 /** The overrides a retrain takes, declared alike by this workflow and by its callers' dispatch. */
@@ -132,15 +132,25 @@ export const mlopsRetrain: ReusableWorkflow = {
         setupPipelineNode,
         installPipeline,
         {
-          name: OPEN_RETRAIN_PR,
+          name: 'Write the overrides into mlops.yaml',
           env: {
-            GH_TOKEN: '${{ secrets.MLOPS_PR_TOKEN || github.token }}',
-            REASON: '${{ inputs.reason }}',
             EPOCHS: '${{ inputs.epochs }}',
             LEARNING_RATE: '${{ inputs.learning-rate }}',
           },
-          run: OPEN_PR,
+          run: WRITE_OVERRIDES,
         },
+        // A pull request opened with the job's own token starts no workflow (GitHub's
+        // rule against loops); MLOPS_PR_TOKEN, when given, opens it so pr.yml runs on it.
+        action('propose', {
+          name: 'Open the retrain pull request',
+          with: {
+            branch: 'mlops/retrain-${{ github.run_id }}',
+            title: "Retrain: ${{ inputs.reason || 'by hand' }}",
+            paths: 'mlops.yaml',
+            'body-file': '${{ runner.temp }}/body.md',
+            'github-token': '${{ secrets.MLOPS_PR_TOKEN || github.token }}',
+          },
+        }),
       ],
     }),
   },

@@ -28,9 +28,22 @@ export const PINNED_ACTIONS = {
     sha: '3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c',
     release: 'v8.0.1',
   },
+  'actions/dependency-review-action': {
+    sha: '2031cfc080254a8a887f58cffee85186f0e49e48',
+    release: 'v4.9.0',
+  },
+  // init and analyze are two actions of one repository: one release, one commit.
+  'github/codeql-action/init': {
+    sha: '8aad20d150bbac5944a9f9d289da16a4b0d87c1e',
+    release: 'v4.36.2',
+  },
+  'github/codeql-action/analyze': {
+    sha: '8aad20d150bbac5944a9f9d289da16a4b0d87c1e',
+    release: 'v4.36.2',
+  },
 } as const;
 
-const pinned = (name: keyof typeof PINNED_ACTIONS) => `${name}@${PINNED_ACTIONS[name].sha}`;
+export const pinned = (name: keyof typeof PINNED_ACTIONS) => `${name}@${PINNED_ACTIONS[name].sha}`;
 
 export const checkout: Step = {
   uses: pinned('actions/checkout'),
@@ -130,7 +143,14 @@ export const installPipeline: Step = {
 export const MLOPS_CLI = `node ${PIPELINE_DIR}/bin/mlops.js`;
 
 export type OwnAction =
-  'lint' | 'test' | 'train' | 'validate-threshold' | 'benchmark' | 'report' | 'deploy-vm';
+  | 'lint'
+  | 'test'
+  | 'train'
+  | 'validate-threshold'
+  | 'benchmark'
+  | 'report'
+  | 'deploy-vm'
+  | 'propose';
 
 const OWN_ACTION_PREFIX = `./${PIPELINE_DIR}/actions/`;
 
@@ -185,6 +205,8 @@ export const REPORT_ARTIFACT = 'mlops-report';
  * the repository (contents read). deploy-vm reads the merged pull request's
  * comment for the reviewed model and answers on it (pull-requests write), and
  * pushes the new production record once the release is live (contents write).
+ * propose pushes its branch (contents write) and lists, opens and edits the
+ * pull request from it (pull-requests write).
  * train reads and writes the Actions cache, which uses the runner's own token
  * (ACTIONS_RUNTIME_TOKEN), not GITHUB_TOKEN.
  */
@@ -196,25 +218,21 @@ const OWN_ACTION_NEEDS: Record<OwnAction, Permissions> = {
   benchmark: { contents: 'read' },
   report: { actions: 'read', 'pull-requests': 'write' },
   'deploy-vm': { contents: 'write', 'pull-requests': 'write' },
+  propose: { contents: 'write', 'pull-requests': 'write' },
 };
 
 /**
  * Scripts handed the token, by step name, and what they do with it: a `run:`
  * step that names the token and is not listed here cannot be placed in a job.
  */
-/** The step of mlops-data-refresh.yml that pushes the branch and opens its pull request. */
-export const OPEN_REFRESH_PR = 'Open or update the data refresh pull request';
-
-/** The step of mlops-retrain.yml that proposes the retrain's overrides as a pull request. */
-export const OPEN_RETRAIN_PR = 'Open the retrain pull request';
+/** The step of security.yml that audits the workflows with zizmor, online. */
+export const ZIZMOR_STEP = 'Audit the workflows with zizmor';
 
 export const TOKEN_STEP_NEEDS: Record<string, Permissions> = {
   // POST /git/refs and PATCH /git/refs/tags/vN (the tags), POST /releases.
   'Tag the release and move the major tag': { contents: 'write' },
-  // git push of the mlops/data-refresh branch; gh pr list, create and edit.
-  [OPEN_REFRESH_PR]: { contents: 'write', 'pull-requests': 'write' },
-  // git push of the mlops/retrain-<run> branch; gh pr create.
-  [OPEN_RETRAIN_PR]: { contents: 'write', 'pull-requests': 'write' },
+  // Its online audits read public data: the commits and tags of the actions the workflows pin, and advisories.
+  [ZIZMOR_STEP]: {},
 };
 
 /** Third-party actions, by name without the version, as their READMEs state. */
@@ -227,6 +245,11 @@ const ACTION_NEEDS: Record<string, (step: Step) => Permissions> = {
   'actions/upload-artifact': () => ({}),
   // This run's artifacts come with the runner's token; another run's through the REST API.
   'actions/download-artifact': (step) => (step.with?.['run-id'] ? { actions: 'read' } : {}),
+  // It compares the dependency graphs of the pull request's base and head through the API.
+  'actions/dependency-review-action': () => ({ contents: 'read' }),
+  // Code scanning uploads its results (security-events write); a private repository needs contents read.
+  'github/codeql-action/init': () => ({ contents: 'read' }),
+  'github/codeql-action/analyze': () => ({ contents: 'read', 'security-events': 'write' }),
 };
 
 const LEVEL: Record<Permission, number> = { none: 0, read: 1, write: 2 };

@@ -344,11 +344,20 @@ describe('workflows', () => {
     const pr = reusableJob('mlops-retrain.yml', 'pull-request');
     expect(pr.needs).toEqual(['retrain']);
     expect(pr.if).toBe('inputs.open-pr');
-    const open = pr.steps.at(-1)!;
-    expect(open.run).toContain(`node ${PIPELINE_DIR}/bin/mlops.js config set "$@"`);
-    expect(open.run).toContain('--title "Retrain: ${REASON}"');
+    const write = pr.steps.at(-2)!;
+    expect(write.run).toContain(`node ${PIPELINE_DIR}/bin/mlops.js config set "$@"`);
+    expect(write.run).toContain('> "$RUNNER_TEMP/body.md"');
     // Inputs reach the script through env, never spliced into it.
-    expect(open.run).not.toContain('${{');
+    expect(write.run).not.toContain('${{');
+    const open = pr.steps.at(-1)!;
+    expect(open.uses).toBe(uses('propose'));
+    expect(open.with).toMatchObject({
+      branch: 'mlops/retrain-${{ github.run_id }}',
+      title: "Retrain: ${{ inputs.reason || 'by hand' }}",
+      paths: 'mlops.yaml',
+      'body-file': '${{ runner.temp }}/body.md',
+      'github-token': '${{ secrets.MLOPS_PR_TOKEN || github.token }}',
+    });
     expect(pr.permissions).toEqual({ contents: 'write', 'pull-requests': 'write' });
     expect(reusableJob('mlops-retrain.yml', 'retrain').permissions).not.toHaveProperty(
       'pull-requests',
@@ -372,11 +381,22 @@ describe('workflows', () => {
     expect(refresh.run).toContain('data refresh --push');
     expect(refresh.run).toContain('no pull request');
     expect(refresh.env).toEqual({ MLOPS_GCS_CREDENTIALS: '${{ secrets.GCP_SA_KEY }}' });
+    // Monitoring's evidence reaches the body through env and a file, never the script.
+    const describe = job.steps.at(-2)!;
+    expect(describe.env).toEqual({
+      REASON: '${{ github.event.client_payload.reason }}',
+      EVIDENCE: '${{ github.event.client_payload.summary }}',
+    });
+    expect(describe.run).not.toContain('${{');
     const open = job.steps.at(-1)!;
     expect(open.if).toBe("steps.refresh.outputs.changed == 'true'");
-    expect(open.run).toContain('gh pr list --head mlops/data-refresh --state open');
-    expect(open.run).toContain('--title "Data refresh"');
-    expect(open.run).not.toContain('${{');
+    expect(open.uses).toBe(uses('propose'));
+    expect(open.with).toMatchObject({
+      branch: 'mlops/data-refresh',
+      title: 'Data refresh',
+      paths: '*.dvc',
+      'body-file': '${{ runner.temp }}/body.md',
+    });
   });
 
   it('a release rebuilds the bundles, refuses stale committed ones, and only then moves the major tag', () => {

@@ -85,6 +85,18 @@ export function workflowDispatchEvent(inputs: Record<string, string>): Payload {
   return Object.assign(payload, { inputs, ref: defaultBranchRef(payload) });
 }
 
+/**
+ * A repository_dispatch (POST /repos/{owner}/{repo}/dispatches) with its event
+ * type and client_payload: how monitoring asks for a data refresh.
+ */
+export function repositoryDispatchEvent(
+  type: string,
+  clientPayload: Record<string, unknown>,
+): Payload {
+  const payload = example('repository_dispatch', 'on-demand-test');
+  return Object.assign(payload, { action: type, client_payload: clientPayload });
+}
+
 export function defaultBranchRef(payload: Payload): string {
   return `refs/heads/${(payload['repository'] as { default_branch: string }).default_branch}`;
 }

@@ -1,7 +1,7 @@
 /**
  * A GitHub REST API on 127.0.0.1 for the operations the actions use: who the
- * token is, pull requests by head, issue comments and the jobs of a workflow
- * run, and the pull requests merged as a commit. Every request is first checked against GitHub's OpenAPI description; one
+ * token is, pull requests by head (listed, opened, edited), issue comments and
+ * the jobs of a workflow run, and the pull requests merged as a commit. Every request is first checked against GitHub's OpenAPI description; one
  * that does not match is answered 422 and recorded, and tests assert there were
  * none. The jobs answer is checked against the description too. Tokens carry
  * permissions as GITHUB_TOKEN does: a read-only token cannot comment.
@@ -18,6 +18,8 @@ export interface TokenInfo {
   pullRequestsWrite: boolean;
   /** actions: read, which listing a run's jobs needs; granted unless false. */
   actionsRead?: boolean;
+  /** contents: write, which a repository_dispatch needs; granted unless false. */
+  contentsWrite?: boolean;
 }
 
 /** A job of a finished workflow run, as the runner reports it: steps by name and outcome. */
@@ -44,6 +46,9 @@ export interface PullRequest {
   state?: 'open' | 'closed';
   /** Set once merged: the commit its merge made on the base branch (merge, squash or rebase). */
   mergeCommitSha?: string;
+  title?: string;
+  body?: string;
+  base?: string;
 }
 
 export interface Comment {
@@ -71,6 +76,8 @@ export interface GitHubServer {
   /** Opens a pull request, or moves the head of the one with that number (a push). */
   addPull(pull: PullRequest): void;
   addWorkflowRun(run: WorkflowRunRecord): void;
+  /** Every pull request, as opened, pushed to or edited through the API. */
+  pulls(): PullRequest[];
   close(): Promise<void>;
 }
 
@@ -159,6 +166,21 @@ export async function startGitHubServer(options: {
     };
   };
 
+  const pullJson = (p: PullRequest) => ({
+    number: p.number,
+    state: p.state ?? 'open',
+    title: p.title ?? '',
+    body: p.body ?? '',
+    html_url: `https://github.com/${options.repo}/pull/${p.number}`,
+    head: {
+      ref: p.headRef,
+      sha: p.headSha,
+      label: `${p.headRepo.split('/')[0]}:${p.headRef}`,
+      repo: { full_name: p.headRepo },
+    },
+    base: { ref: p.base ?? 'main', repo: { full_name: options.repo } },
+  });
+
   const send = (
     res: ServerResponse,
     status: number,
@@ -227,21 +249,55 @@ export async function startGitHubServer(options: {
               (state === 'all' || (p.state ?? 'open') === state) &&
               (!head || head === `${p.headRepo.split('/')[0]}:${p.headRef}`),
           );
-          return page(
-            res,
-            url,
-            found.map((p) => ({
-              number: p.number,
-              state: p.state ?? 'open',
-              head: {
-                ref: p.headRef,
-                sha: p.headSha,
-                label: `${p.headRepo.split('/')[0]}:${p.headRef}`,
-                repo: { full_name: p.headRepo },
-              },
-              base: { ref: 'main', repo: { full_name: options.repo } },
-            })),
-          );
+          return page(res, url, found.map(pullJson));
+        }
+        case 'pulls/create': {
+          if (!token.pullRequestsWrite) return forbidden();
+          const given = body as { head: string; base: string; title?: string; body?: string };
+          // A head of this repository is its branch name; a fork's is `owner:branch`.
+          const [headOwner, headRef] = given.head.includes(':')
+            ? given.head.split(':')
+            : [owner!, given.head];
+          const headRepo = `${headOwner}/${repo}`;
+          if (
+            pulls.some(
+              (p) =>
+                (p.state ?? 'open') === 'open' && p.headRef === headRef && p.headRepo === headRepo,
+            )
+          )
+            // GitHub's answer to a second pull request from the same head.
+            return send(res, 422, {
+              message: 'Validation Failed',
+              errors: [
+                {
+                  resource: 'PullRequest',
+                  code: 'custom',
+                  message: `A pull request already exists for ${headOwner}:${headRef}.`,
+                },
+              ],
+            });
+          const number = Math.max(0, ...pulls.map((p) => p.number)) + 1;
+          const pull: PullRequest = {
+            number,
+            headRef: headRef!,
+            headSha: '',
+            headRepo,
+            state: 'open',
+            title: given.title ?? '',
+            body: given.body ?? '',
+            base: given.base,
+          };
+          pulls.push(pull);
+          return send(res, 201, pullJson(pull));
+        }
+        case 'pulls/update': {
+          if (!token.pullRequestsWrite) return forbidden();
+          const pull = pulls.find((p) => p.number === Number(op.params['pull_number']));
+          if (!pull) return send(res, 404, { message: 'Not Found' });
+          const edit = body as { title?: string; body?: string };
+          if (edit.title !== undefined) pull.title = edit.title;
+          if (edit.body !== undefined) pull.body = edit.body;
+          return send(res, 200, pullJson(pull));
         }
         case 'repos/list-pull-requests-associated-with-commit': {
           const sha = op.params['commit_sha'];
@@ -293,6 +349,11 @@ export async function startGitHubServer(options: {
           c.updated_at = new Date().toISOString();
           return send(res, 200, c);
         }
+        case 'repos/create-dispatch-event':
+          // Needs "Contents: write" (fine-grained) or the repo scope; the event is in `requests`.
+          if (token.contentsWrite === false) return forbidden();
+          res.writeHead(204).end();
+          return;
         default:
           violations.push(`${op.operationId}: valid, but not an operation this server answers`);
           return send(res, 501, { message: `${op.operationId} is not served here` });
@@ -313,6 +374,7 @@ export async function startGitHubServer(options: {
       else pulls.push(p);
     },
     addWorkflowRun: (run) => void runs.set(run.id, run),
+    pulls: () => pulls,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -24,7 +24,7 @@
  * stands in for GitHub's "Repository not found", which is all a checkout
  * without `contents: read` gets there.
  */
-import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parse } from 'yaml';
@@ -44,6 +44,8 @@ export interface StepResult {
   step: Step;
   outcome: 'success' | 'failure' | 'skipped';
   action?: ActionRun;
+  /** What a `run:` step wrote to GITHUB_STEP_SUMMARY (an action's is in `action`). */
+  summary?: string;
 }
 
 export interface JobResult {
@@ -183,6 +185,24 @@ function typed(value: unknown, type: CallInput['type']): unknown {
   if (type === 'boolean') return value === 'true';
   if (type === 'number') return Number(value);
   return value;
+}
+
+/** GITHUB_OUTPUT as a script writes it: `name=value` lines and `name<<DELIMITER` blocks. */
+function stepOutputs(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const block = /^([^<=]+)<<(.+)$/.exec(lines[i]!);
+    if (block) {
+      const value: string[] = [];
+      for (i++; i < lines.length && lines[i] !== block[2]; i++) value.push(lines[i]!);
+      outputs[block[1]!] = value.join('\n');
+      continue;
+    }
+    const line = /^([^=]+)=(.*)$/.exec(lines[i]!);
+    if (line) outputs[line[1]!] = line[2]!;
+  }
+  return outputs;
 }
 
 const OWN_ACTION = /^\.\/(.+)\/actions\/([^/]+)$/;
@@ -360,6 +380,7 @@ async function runJob(
     );
     let outcome: StepResult['outcome'] = 'success';
     let action: ActionRun | undefined;
+    let summary: string | undefined;
     const uses = step.uses ?? '';
     const own = OWN_ACTION.exec(uses);
     if (uses.startsWith('actions/checkout@')) {
@@ -440,11 +461,36 @@ async function runJob(
       );
       if (!options.onRun) throw new Error(`no handler for run step in ${name}: ${step.run}`);
       const script = interpolate(step.run, context(), { ok });
-      outcome = await options.onRun({ ...step, run: script }, name, stepEnv, workspace);
+      // The files the runner hands every step and reads back: its outputs and its summary.
+      const files = await mkdtemp(join(runnerTemp, '_step-'));
+      const outputFile = join(files, 'output');
+      const summaryFile = join(files, 'summary');
+      await writeFile(outputFile, '');
+      await writeFile(summaryFile, '');
+      outcome = await options.onRun(
+        { ...step, run: script },
+        name,
+        {
+          ...options.env,
+          GITHUB_EVENT_NAME: options.eventName,
+          GITHUB_EVENT_PATH: eventPath,
+          GITHUB_RUN_ID: options.runId,
+          GITHUB_WORKSPACE: workspace,
+          RUNNER_TEMP: runnerTemp,
+          GITHUB_OUTPUT: outputFile,
+          GITHUB_STEP_SUMMARY: summaryFile,
+          ...stepEnv,
+        },
+        workspace,
+      );
+      summary = await readFile(summaryFile, 'utf8');
+      if (step.id)
+        steps[step.id] = { outputs: stepOutputs(await readFile(outputFile, 'utf8')), outcome };
+      await rm(files, { recursive: true, force: true });
     } else {
       throw new Error(`${name}: step ${uses} is not one this runner knows`);
     }
-    stepResults.push({ step, outcome, action });
+    stepResults.push({ step, outcome, action, ...(summary === undefined ? {} : { summary }) });
     if (outcome === 'failure' && !step['continue-on-error']) ok = false;
   }
   const outputs = Object.fromEntries(
