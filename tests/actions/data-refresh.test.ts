@@ -67,6 +67,7 @@ describe('data-refresh.yml against a bare origin, a local DVC remote and the API
   let artifactDir: string;
   let github: GitHubServer;
   let runs = 0;
+  let gitConfig = '';
   const payload = workflowDispatchEvent({});
   const repo = baseRepository(payload);
 
@@ -130,6 +131,10 @@ describe('data-refresh.yml against a bare origin, a local DVC remote and the API
       artifactDir,
       env: { GITHUB_API_URL: github.url, GITHUB_REPOSITORY: repo, GITHUB_REF: 'refs/heads/main' },
       onRun: shell,
+      afterJob: async (_name, job) => {
+        // The token pushed the branch and stayed nowhere in the checkout for later steps.
+        gitConfig = await readFile(join(job.workspace!, '.git', 'config'), 'utf8');
+      },
     });
     const job = run[JOB]!;
     expect(job.result, explain(job)).toBe('success');
@@ -173,6 +178,9 @@ describe('data-refresh.yml against a bare origin, a local DVC remote and the API
     expect(pull!.body).toContain('Fresh data from `mlops data refresh`');
     expect(pull!.body).toMatch(/rows 3 → 4/);
     expect(propose.summary).toContain(`pull request [#${pull!.number}]`);
+    expect(propose.masks).toContain(TOKEN);
+    expect(gitConfig).not.toContain(TOKEN);
+    expect(gitConfig).not.toMatch(/extraheader/i);
     expect(github.violations).toEqual([]);
   });
 
