@@ -10,7 +10,14 @@ import { PipelineError } from '../../../pipeline/errors.js';
 
 /** Stage the paths (new, changed and removed files); the staged files, none when nothing changed. */
 export async function stage(workspace: string, paths: readonly string[]): Promise<string[]> {
-  await git(workspace, ['add', '--all', '--', ...paths]);
+  try {
+    await git(workspace, ['add', '--all', '--', ...paths]);
+  } catch (error) {
+    if (!(error instanceof GitCommandError)) throw error;
+    throw new PipelineError('usage', `input "paths": ${error.failure.stderr.trim()}`, {
+      hint: 'Name files of the repository, or git pathspecs that match some (e.g. "*.dvc").',
+    });
+  }
   const staged = await git(workspace, ['diff', '--cached', '--name-only', '-z']);
   return staged.split('\0').filter(Boolean);
 }

@@ -4,7 +4,10 @@
  * evaluated, this repository's actions run from their bundles with their
  * action.yml defaults, and artifacts moved between jobs by upload-artifact and
  * download-artifact as those actions lay them out (an artifact's root is the
- * folder its files share). Third-party setup steps are no-ops here.
+ * folder its files share). Third-party setup steps are no-ops here. A `run:`
+ * step is the test's to run (`onRun`), with the files the runner hands every
+ * step (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, RUNNER_TEMP, GITHUB_EVENT_PATH)
+ * and its outputs read back, so `steps.<id>.outputs` works as on GitHub.
  *
  * A job that calls a reusable workflow (`uses: ./.github/workflows/x.yml`) runs
  * that file's jobs as GitHub does: the YAML GitHub would read, its
