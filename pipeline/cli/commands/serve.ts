@@ -4,7 +4,6 @@
  * SIGINT finish the requests in flight and exit, SIGHUP reloads the model.
  */
 import { Option, type Command } from 'commander';
-import { readFile } from 'node:fs/promises';
 import { PipelineError } from '../../errors.js';
 import {
   defaultMaxConnections,
@@ -16,6 +15,8 @@ import { BODY_LIMIT_DEFAULT, createPredictionServer } from '../../serve/server.j
 import { MAX_ROWS_DEFAULT } from '../../serve/schemas.js';
 import { initBackend, type BackendName } from '../../train/backend.js';
 import { backendOption, say, show } from '../common.js';
+import { integer } from '../integer-option.js';
+import { oneToken, readTokenFile } from '../secret-file.js';
 
 interface ServeOptions {
   model: string;
@@ -34,18 +35,6 @@ interface ServeOptions {
   monitoringWindow: number;
 }
 
-const integer =
-  (name: string, min: number, max = Number.MAX_SAFE_INTEGER) =>
-  (value: string) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max)
-      throw new PipelineError(
-        'usage',
-        `${name} ${value}: expected an integer from ${min} to ${max}`,
-      );
-    return n;
-  };
-
 const LISTEN_HINTS: Record<string, string> = {
   EADDRINUSE: 'Another process holds that port; pick another with --port (0: any free one).',
   EADDRNOTAVAIL: 'Give --host an address of this machine (127.0.0.1, or 0.0.0.0 for all).',
@@ -53,38 +42,15 @@ const LISTEN_HINTS: Record<string, string> = {
   EACCES: 'Ports below 1024 need privileges; use a higher --port behind a proxy.',
 };
 
-/**
- * A token with a line end or spaces in it could never match what a client sends
- * after "Bearer ", and every predict would be refused: trim it, refuse the rest.
- */
-function oneToken(text: string, source: string): string {
-  const token = text.trim();
-  // Set but empty is a mistake (an env file with `MLOPS_API_TOKEN=`), not a
-  // request to serve without a token: that is leaving it unset.
-  if (!token)
-    throw new PipelineError('usage', `${source}: is empty`, {
-      hint: 'Put the token in it, or unset it (no --token-file, no MLOPS_API_TOKEN) to serve without one.',
-    });
-  if (/\s/.test(token))
-    throw new PipelineError('usage', `${source}: expected one token on one line`);
-  return token;
-}
+const EMPTY_HINT =
+  'Put the token in it, or unset it (no --token-file, no MLOPS_API_TOKEN) to serve without one.';
 
 async function readToken(file: string | undefined): Promise<string | undefined> {
-  if (!file) {
-    const fromEnv = process.env.MLOPS_API_TOKEN;
-    return fromEnv === undefined ? undefined : oneToken(fromEnv, 'MLOPS_API_TOKEN');
-  }
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new PipelineError(
-      'usage',
-      `--token-file ${file}: cannot read (${(error as NodeJS.ErrnoException).code})`,
-    );
-  }
-  return oneToken(text, `--token-file ${file}`);
+  if (file) return readTokenFile(file, `--token-file ${file}`, { emptyHint: EMPTY_HINT });
+  const fromEnv = process.env.MLOPS_API_TOKEN;
+  // Set but empty is a mistake (an env file with `MLOPS_API_TOKEN=`), not a
+  // request to serve without a token: that is leaving it unset.
+  return fromEnv === undefined ? undefined : oneToken(fromEnv, 'MLOPS_API_TOKEN', EMPTY_HINT);
 }
 
 export function registerServeCommand(program: Command): void {
