@@ -1,7 +1,7 @@
 /**
  * The real peers the interop tests talk to, installed by the test setup
  * (scripts/services/dvc.sh, fake-gcs-server.sh, schemathesis.sh, zizmor.sh) at
- * one place outside the work tree. A missing peer fails the test that needs it, with the
+ * one place outside the work tree, or as a Debian package (alertmanager.sh). A missing peer fails the test that needs it, with the
  * command that installs it: `npm test` runs that command itself, so a skip
  * would only hide a broken setup.
  */
@@ -50,4 +50,13 @@ export function schemathesisBinary(): string {
 /** The `zizmor` executable of its pinned virtual environment. */
 export function zizmorBinary(): string {
   return peer(join(root, 'zizmor', 'bin', 'zizmor'), 'scripts/services/zizmor.sh');
+}
+
+/** Alertmanager and its amtool, from Debian's package prometheus-alertmanager. */
+export function alertmanagerBinaries(): { alertmanager: string; amtool: string } {
+  const script = 'scripts/services/alertmanager.sh';
+  return {
+    alertmanager: peer('/usr/bin/prometheus-alertmanager', script),
+    amtool: peer('/usr/bin/amtool', script),
+  };
 }
