@@ -10,6 +10,7 @@ import { registerBenchCommand } from './commands/bench.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerDataCommands } from './commands/data.js';
 import { registerDeployCommand } from './commands/deploy.js';
+import { registerMonitorCommands } from './commands/monitor.js';
 import { registerPipelineCommands } from './commands/pipeline.js';
 import { registerPredictCommand } from './commands/predict.js';
 import { registerProductionCommand } from './commands/production.js';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerConfigCommands(program);
   registerDeployCommand(program);
   registerServeCommand(program);
+  registerMonitorCommands(program);
   return program;
 }
 

@@ -3,6 +3,8 @@
  * `promtool check rules` parses them, `promtool test rules` runs their unit
  * tests (rules.test.yml), where every alert fires in one test and stays quiet
  * in another. promtool comes with Prometheus (scripts/services/prometheus.sh).
+ * The Alertmanager routing beside them is checked by `amtool check-config`
+ * (scripts/services/alertmanager.sh).
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -10,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { REFRESH_ALERTS } from '../../pipeline/monitor/refresh-request.js';
+import { alertmanagerBinaries } from '../support/peers.js';
 
 const dir = fileURLToPath(new URL('../../deploy/monitoring/', import.meta.url));
 const run = promisify(execFile);
@@ -26,6 +30,23 @@ async function promtool(...args: string[]): Promise<string> {
     );
   }
 }
+
+it('amtool check-config accepts alertmanager.yml, which routes the refresh alerts to the receiver', async () => {
+  const { stdout } = await run(
+    alertmanagerBinaries().amtool,
+    ['check-config', 'alertmanager.yml'],
+    { cwd: dir },
+  );
+  expect(stdout).toContain('SUCCESS');
+  const config = parse(await readFile(`${dir}alertmanager.yml`, 'utf8')) as {
+    route: { routes: { receiver: string; matchers?: string[] }[] };
+  };
+  const refresh = config.route.routes.find((r) => r.receiver === 'data-refresh')!;
+  // The alerts that pipeline/monitor turns into a refresh request, and no others.
+  expect(refresh.matchers).toEqual([
+    `alertname =~ "${Object.keys(REFRESH_ALERTS).sort().join('|')}"`,
+  ]);
+});
 
 interface RuleFile {
   groups: { rules: { alert?: string }[] }[];

@@ -1,0 +1,149 @@
+/**
+ * From firing alerts to a data-refresh request: which alerts call for new data
+ * (drift, live accuracy under the gate), and the evidence a reviewer reads in
+ * the data-refresh pull request (features, PSI, live accuracy and the feedback
+ * it rests on, model version). The request is what a shell sends on; it knows
+ * nothing of how.
+ */
+import { z } from 'zod';
+import { clip } from '../util/text.js';
+import type { WebhookAlert } from './alert-webhook.js';
+
+/** The alerts of deploy/monitoring/rules.yml that request a data refresh, and why. */
+export const REFRESH_ALERTS = {
+  MlopsLiveAccuracyBelowGate: 'accuracy',
+  MlopsFeatureDrift: 'drift',
+} as const;
+
+/** Longest summary: it becomes part of a pull request body, beside the workflow's own text. */
+export const SUMMARY_MAX = 2000;
+/** Most alerts listed in a request: client_payload stays small whatever fires. */
+const ALERTS_MAX = 20;
+
+export const RefreshRequestSchema = z.object({
+  reason: z.enum(['drift', 'accuracy']),
+  /** Markdown: the evidence, at most SUMMARY_MAX characters. */
+  summary: z.string().max(SUMMARY_MAX),
+  alerts: z
+    .array(
+      z.object({
+        name: z.string(),
+        feature: z.string().optional(),
+        value: z.number().optional(),
+        model_version: z.string().optional(),
+      }),
+    )
+    .max(ALERTS_MAX),
+});
+export type RefreshRequest = z.infer<typeof RefreshRequestSchema>;
+
+interface Evidence {
+  name: keyof typeof REFRESH_ALERTS;
+  feature?: string;
+  value?: number;
+  threshold?: number;
+  count?: number;
+  model_version?: string;
+  instance?: string;
+  since?: string;
+}
+
+const number = (text: string | undefined) => {
+  if (text === undefined || text.trim() === '') return undefined;
+  const n = Number(text);
+  return Number.isFinite(n) ? n : undefined;
+};
+
+const isRefreshAlert = (name: string | undefined): name is keyof typeof REFRESH_ALERTS =>
+  name !== undefined && Object.hasOwn(REFRESH_ALERTS, name);
+
+/** Text from labels (a feature is a column name of the team's data) made safe in a table cell. */
+const cell = (text: string) => clip(text.replace(/[\r\n]+/g, ' '), 80).replace(/[|`\\]/g, '\\$&');
+
+const fixed = (n: number | undefined) => (n === undefined ? '?' : String(Number(n.toFixed(4))));
+
+function row(e: Evidence): string {
+  const model = e.model_version ? `\`${cell(e.model_version)}\`` : '?';
+  return e.name === 'MlopsFeatureDrift'
+    ? `| drift (PSI) | ${e.feature === undefined ? '?' : cell(e.feature)} | ${fixed(e.value)} | ${fixed(e.threshold)} | ${model} |`
+    : `| live accuracy | ${e.count === undefined ? '' : `${e.count} feedback rows`} | ${fixed(e.value)} | ${fixed(e.threshold)} | ${model} |`;
+}
+
+function summarize(evidence: Evidence[], windowSeconds: number): string {
+  const drift = evidence.filter((e) => e.name === 'MlopsFeatureDrift');
+  const accuracy = evidence.filter((e) => e.name === 'MlopsLiveAccuracyBelowGate');
+  const what = [
+    drift.length
+      ? `drift on ${new Set(drift.map((e) => e.feature)).size} feature(s) (PSI above data.drift.psi)`
+      : '',
+    accuracy.length ? 'live accuracy below gates.accuracy.min' : '',
+  ].filter(Boolean);
+  const since = evidence
+    .map((e) => e.since)
+    .filter((s): s is string => !!s)
+    .sort()[0];
+  const instances = [...new Set(evidence.map((e) => e.instance).filter(Boolean))];
+  const head = [
+    `The production server's live window shows ${what.join(' and ')}.`,
+    '',
+    '| alert | feature / rows | value | threshold | model |',
+    '| --- | --- | --- | --- | --- |',
+  ];
+  const tail = [
+    '',
+    `Firing since ${since ?? 'now'}${instances.length ? ` on ${instances.map((i) => `\`${cell(i!)}\``).join(', ')}` : ''}, over the server's monitoring window (\`mlops serve --monitoring-window\`; \`GET /v1/monitoring\` shows the bins). At most one refresh is requested per ${windowSeconds / 3600} h.`,
+  ];
+  const rows: string[] = [];
+  for (const [i, e] of evidence.entries()) {
+    const more = `| … and ${evidence.length - i} more | | | | |`;
+    const length = [...head, ...rows, row(e), more, ...tail].join('\n').length;
+    if (length > SUMMARY_MAX) {
+      rows.push(more);
+      break;
+    }
+    rows.push(row(e));
+  }
+  return clip([...head, ...rows, ...tail].join('\n'), SUMMARY_MAX - 1);
+}
+
+/**
+ * The refresh that firing alerts call for, or undefined when none of them
+ * does (resolved alerts, alerts of other rules). Accuracy comes first, then
+ * the most drifted features; `windowSeconds` is how often one may be sent.
+ */
+export function refreshRequest(
+  alerts: readonly WebhookAlert[],
+  windowSeconds: number,
+): RefreshRequest | undefined {
+  const evidence: Evidence[] = [];
+  for (const alert of alerts) {
+    const name = alert.labels['alertname'];
+    if (alert.status !== 'firing' || !isRefreshAlert(name)) continue;
+    evidence.push({
+      name,
+      feature: name === 'MlopsFeatureDrift' ? alert.labels['feature'] : undefined,
+      value: number(alert.annotations['value']),
+      threshold: number(alert.annotations['threshold']),
+      count: number(alert.annotations['feedback_count']),
+      model_version: alert.labels['model_version'],
+      instance: alert.labels['instance'],
+      since: alert.startsAt,
+    });
+  }
+  if (!evidence.length) return undefined;
+  evidence.sort(
+    (a, b) =>
+      Number(a.name === 'MlopsFeatureDrift') - Number(b.name === 'MlopsFeatureDrift') ||
+      (b.value ?? 0) - (a.value ?? 0),
+  );
+  return {
+    reason: evidence.some((e) => e.name === 'MlopsLiveAccuracyBelowGate') ? 'accuracy' : 'drift',
+    summary: summarize(evidence, windowSeconds),
+    alerts: evidence.slice(0, ALERTS_MAX).map((e) => ({
+      name: e.name,
+      ...(e.feature === undefined ? {} : { feature: e.feature }),
+      ...(e.value === undefined ? {} : { value: e.value }),
+      ...(e.model_version === undefined ? {} : { model_version: e.model_version }),
+    })),
+  };
+}
