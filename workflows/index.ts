@@ -1,4 +1,5 @@
 /** Every workflow, by the file it is written to in .github/workflows/. */
+import { codeql } from './codeql.js';
 import { dataRefresh } from './data-refresh.js';
 import { deploy } from './deploy.js';
 import { mlopsDataRefresh } from './mlops-data-refresh.js';
@@ -10,6 +11,7 @@ import { prComment } from './pr-comment.js';
 import { pr } from './pr.js';
 import { release } from './release.js';
 import { retrain } from './retrain.js';
+import { security } from './security.js';
 import type { ReusableWorkflow, Workflow } from './types.js';
 
 /** The workflows other repositories call, `uses: <owner>/<repo>/.github/workflows/<file>@v1`. */
@@ -29,4 +31,6 @@ export const workflows: Record<string, Workflow> = {
   'deploy.yml': deploy,
   'release.yml': release,
   'data-refresh.yml': dataRefresh,
+  'security.yml': security,
+  'codeql.yml': codeql,
 };

@@ -14,6 +14,7 @@ export type Permissions = Partial<
     | 'id-token'
     | 'issues'
     | 'pull-requests'
+    | 'security-events'
     | 'statuses',
     Permission
   >

@@ -12,9 +12,11 @@ import {
   download,
   job,
   neededPermissions,
+  pinned,
   setupNode,
   stepNeeds,
   upload,
+  ZIZMOR_STEP,
 } from '../../workflows/steps.js';
 import type { Workflow } from '../../workflows/types.js';
 import { generated, permissionProblems } from './helpers.js';
@@ -46,6 +48,17 @@ describe('token permissions', () => {
       'pull-requests': 'write',
     });
     expect(stepNeeds({ run: 'npm ci' })).toEqual({});
+    // Dependency review reads the dependency graph; CodeQL uploads its results as security events.
+    expect(stepNeeds({ uses: pinned('actions/dependency-review-action') })).toEqual({
+      contents: 'read',
+    });
+    expect(stepNeeds({ uses: pinned('github/codeql-action/init') })).toEqual({ contents: 'read' });
+    expect(stepNeeds({ uses: pinned('github/codeql-action/analyze') })).toEqual({
+      contents: 'read',
+      'security-events': 'write',
+    });
+    // zizmor's online audits read public commits, tags and advisories: no scope.
+    expect(stepNeeds({ name: ZIZMOR_STEP, env: { GH_TOKEN: '${{ github.token }}' } })).toEqual({});
   });
 
   it('every job of every workflow is granted exactly what its steps need', async () => {
