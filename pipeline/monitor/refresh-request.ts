@@ -62,6 +62,15 @@ const cell = (text: string) => clip(text.replace(/[\r\n]+/g, ' '), 80).replace(/
 
 const fixed = (n: number | undefined) => (n === undefined ? '?' : String(Number(n.toFixed(4))));
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+const duration = (seconds: number) =>
+  seconds % 3600 === 0
+    ? `${seconds / 3600} h`
+    : seconds % 60 === 0
+      ? `${seconds / 60} min`
+      : `${seconds} s`;
+
 function row(e: Evidence): string {
   const model = e.model_version ? `\`${cell(e.model_version)}\`` : '?';
   return e.name === 'MlopsFeatureDrift'
@@ -74,7 +83,7 @@ function summarize(evidence: Evidence[], windowSeconds: number): string {
   const accuracy = evidence.filter((e) => e.name === 'MlopsLiveAccuracyBelowGate');
   const what = [
     drift.length
-      ? `drift on ${new Set(drift.map((e) => e.feature)).size} feature(s) (PSI above data.drift.psi)`
+      ? `drift on ${plural(new Set(drift.map((e) => e.feature)).size, 'feature')} (PSI above data.drift.psi)`
       : '',
     accuracy.length ? 'live accuracy below gates.accuracy.min' : '',
   ].filter(Boolean);
@@ -91,7 +100,7 @@ function summarize(evidence: Evidence[], windowSeconds: number): string {
   ];
   const tail = [
     '',
-    `Firing since ${since ?? 'now'}${instances.length ? ` on ${instances.map((i) => `\`${cell(i!)}\``).join(', ')}` : ''}, over the server's monitoring window (\`mlops serve --monitoring-window\`; \`GET /v1/monitoring\` shows the bins). At most one refresh is requested per ${windowSeconds / 3600} h.`,
+    `Firing since ${since ?? 'now'}${instances.length ? ` on ${instances.map((i) => `\`${cell(i!)}\``).join(', ')}` : ''}, over the server's monitoring window (\`mlops serve --monitoring-window\`; \`GET /v1/monitoring\` shows the bins). At most one refresh is requested per ${duration(windowSeconds)}.`,
   ];
   const rows: string[] = [];
   for (const [i, e] of evidence.entries()) {

@@ -81,6 +81,10 @@ describe('refreshRequest', () => {
     );
     const request = refreshRequest(many, 3600)!;
     expect(request.reason).toBe('drift');
+    expect(request.summary).toMatch(
+      /^The production server's live window shows drift on 300 features /,
+    );
+    expect(request.summary).toContain('At most one refresh is requested per 1 h.');
     expect(request.alerts).toHaveLength(20);
     expect(request.alerts[0]!.feature).toMatch(/^feature 299 /);
     expect(request.summary.length).toBeLessThanOrEqual(SUMMARY_MAX);
