@@ -85,6 +85,15 @@ describe('actions/propose', () => {
     expect(run.annotations[0]!.message).toMatch(/^input "paths": .*nowhere\.dvc/);
   });
 
+  it('a branch name git refuses is refused, naming the input, nothing pushed', async () => {
+    await writeFile(join(work, 'data.dvc'), 'outs:\n- md5: bbb\n');
+    await writeFile(join(scratch, 'body.md'), 'Fresh data\n');
+    const run = await propose({ branch: 'mlops/bad..name' });
+    expect(run.code).toBe(2);
+    expect(run.annotations[0]!.message).toMatch(/^input "branch": .*bad\.\.name/);
+    expect(await branches()).toBe('main');
+  });
+
   it('a token that may not open pull requests fails with the setting to check, the token masked', async () => {
     await writeFile(join(work, 'data.dvc'), 'outs:\n- md5: bbb\n');
     await writeFile(join(scratch, 'body.md'), 'Fresh data\n');

@@ -26,10 +26,14 @@ export async function stage(workspace: string, paths: readonly string[]): Promis
 export async function commitAndPush(
   workspace: string,
   request: { branch: string; title: string; token: string },
-): Promise<string> {
-  await git(workspace, ['switch', '--force-create', request.branch]);
+): Promise<void> {
+  try {
+    await git(workspace, ['switch', '--force-create', request.branch]);
+  } catch (error) {
+    if (!(error instanceof GitCommandError)) throw error;
+    throw new PipelineError('usage', `input "branch": ${error.failure.stderr.trim()}`);
+  }
   await git(workspace, ['commit', '--quiet', '--message', request.title]);
-  const sha = (await git(workspace, ['rev-parse', 'HEAD'])).trim();
   try {
     await git(workspace, ['push', '--force', 'origin', `HEAD:refs/heads/${request.branch}`], {
       token: request.token || undefined,
@@ -44,5 +48,4 @@ export async function commitAndPush(
       },
     );
   }
-  return sha;
 }
