@@ -3,7 +3,9 @@ import { Option, type Command } from 'commander';
 import { relative } from 'node:path';
 import { fmt } from '../report/markdown.js';
 import type { MetricsFile } from '../report/metrics-file.js';
+import { PipelineError } from '../errors.js';
 import { BACKENDS, type BackendName } from '../train/backend-names.js';
+import type { EngineChoice } from '../train/trainers/types.js';
 
 export interface CommonOptions {
   config: string;
@@ -30,6 +32,26 @@ export function withCommon(command: Command): Command {
     )
     .addOption(backendOption())
     .option('-q, --quiet', 'print only the result');
+}
+
+const DENSE_KERNELS = ['wasm-simd', 'js'] as const;
+
+/**
+ * The engine asked for: --backend, and MLOPS_DENSE_KERNEL=js to train the
+ * dense kinds on the JavaScript kernel where WebAssembly SIMD would load (a
+ * runner without SIMD trains there anyway; the model version tells them apart).
+ */
+export function engineChoice(opts: { backend?: BackendName }): EngineChoice {
+  const kernel = process.env['MLOPS_DENSE_KERNEL'] || undefined;
+  if (kernel !== undefined && !(DENSE_KERNELS as readonly string[]).includes(kernel))
+    throw new PipelineError(
+      'usage',
+      `MLOPS_DENSE_KERNEL: expected one of ${DENSE_KERNELS.join(', ')}, got "${kernel}"`,
+    );
+  return {
+    backend: opts.backend,
+    ...(kernel ? { denseKernel: kernel as EngineChoice['denseKernel'] } : {}),
+  };
 }
 
 /** A path as the user would type it from here. */

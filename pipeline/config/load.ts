@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import { closest, distance } from 'fastest-levenshtein';
 import { isMap, isScalar, isSeq, LineCounter, parse as parseYamlValue, parseDocument } from 'yaml';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { PipelineError } from '../errors.js';
 import { canonicalJson, sha256Hex } from '../util/hash.js';
 import { formatKeyPath, parseKeyPath, startsWith, type KeyPath } from './keypath.js';
@@ -26,9 +26,11 @@ export interface LoadedConfig {
   hash: string;
   /** The line (1-based) where a key path is written in the file, for annotations. */
   lineOf(path: KeyPath): number | undefined;
+  /** The `--set` overrides applied, as written and as key paths. */
+  overrides: readonly Override[];
 }
 
-interface Override {
+export interface Override {
   text: string;
   path: KeyPath;
 }
@@ -121,7 +123,56 @@ export async function loadConfig(
   const config = result.data;
   const { data, split, model, search } = config;
   const hash = sha256Hex(canonicalJson({ data, split, model, search: search ?? null }));
-  return { config, path, dir: dirname(path), hash, lineOf };
+  return { config, path, dir: dirname(path), hash, lineOf, overrides: parsedOverrides };
+}
+
+/**
+ * Validates the section at `at` (model.params) with a schema that is not the
+ * config's own: a trainer's or a model module's. Its issues read as the
+ * config's do (key path, expected and found, did-you-mean), with the line in
+ * the file, or the `--set` that wrote the key. Returns the parsed value,
+ * defaults filled in.
+ */
+export function checkSection(
+  loaded: LoadedConfig,
+  at: KeyPath,
+  schema: z.ZodType,
+  owner: string,
+): unknown {
+  const value = valueAt(loaded.config, at) ?? {};
+  const result = schema.safeParse(value, { reportInput: true, error: describeIssue });
+  if (result.success) return result.data;
+  let sectionSchema: JsonSchemaNode | undefined;
+  const known = (path: KeyPath) => {
+    sectionSchema ??= z.toJSONSchema(schema, {
+      io: 'input',
+      unrepresentable: 'any',
+    }) as JsonSchemaNode;
+    return knownKeysIn(sectionSchema, path.slice(at.length));
+  };
+  const messages = result.error.issues.flatMap((issue) =>
+    formatIssue(
+      { ...issue, path: [...at, ...issue.path] } as z.core.$ZodIssue,
+      loaded.config,
+      known,
+    ),
+  );
+  const label = displayName(loaded.path);
+  const where = (path: readonly PropertyKey[]) => {
+    const o = loaded.overrides.find((o) => startsWith(path, o.path) || startsWith(o.path, path));
+    if (o) return { text: `--set ${o.text}` };
+    const line = loaded.lineOf(path.filter(isKeyPart));
+    return { text: line ? `${label}:${line}` : label, line };
+  };
+  const first = where(messages[0]!.path);
+  throw new PipelineError(
+    'config',
+    messages.map((m) => `${where(m.path).text}: ${m.text}`).join('\n'),
+    {
+      location: first.line ? { file: loaded.path, line: first.line } : undefined,
+      hint: `${owner} declares the keys it takes in its params schema.`,
+    },
+  );
 }
 
 /** The config file as the user would type it from here: relative below the cwd, else absolute. */
@@ -278,10 +329,11 @@ export function describeValue(value: unknown): string {
 function formatIssue(
   issue: z.core.$ZodIssue,
   raw: unknown,
+  knownKeys: (path: KeyPath) => string[] = knownKeysAt,
 ): { path: PropertyKey[]; text: string }[] {
   const path = issue.path;
   if (issue.code === 'unrecognized_keys') {
-    const known = knownKeysAt(path.filter(isKeyPart));
+    const known = knownKeys(path.filter(isKeyPart));
     return issue.keys.map((key) => {
       const suggestion = suggest(key, known);
       return {
@@ -334,7 +386,11 @@ let jsonSchema: JsonSchemaNode | undefined;
 /** The keys the schema allows at a path, read from the generated JSON Schema. */
 function knownKeysAt(path: KeyPath): string[] {
   jsonSchema ??= configJsonSchema() as JsonSchemaNode;
-  let nodes: JsonSchemaNode[] = [jsonSchema];
+  return knownKeysIn(jsonSchema, path);
+}
+
+function knownKeysIn(root: JsonSchemaNode, path: KeyPath): string[] {
+  let nodes: JsonSchemaNode[] = [root];
   for (const part of path) {
     nodes = nodes.flatMap(expand).flatMap((n) => {
       if (typeof part === 'number') return n.items ? [n.items] : [];

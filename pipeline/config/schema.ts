@@ -112,14 +112,33 @@ export const SplitSchema = z
   })
   .describe('How rows are divided into train, validation and test.');
 
+/** The kinds the pipeline trains itself (train/trainers/registry.ts); any other names a trainer file. */
+export const BUILT_IN_KINDS = ['linear', 'mlp', 'tfjs'] as const;
+
+/** A kind that names a trainer file of the team's own: trainers/<kind>.ts beside mlops.yaml. */
+const TRAINER_NAME = /^[a-z][a-z0-9_-]*$/;
+
+/** A trainer file of the team's own, not a built-in kind. */
+export function isUserKind(kind: string): boolean {
+  return !(BUILT_IN_KINDS as readonly string[]).includes(kind);
+}
+
 export const ModelSchema = z
   .strictObject({
     task: z.enum(['classification', 'regression']),
     kind: z
-      .enum(['linear', 'mlp', 'tfjs'])
+      .union(
+        [
+          z.enum(BUILT_IN_KINDS),
+          z.string().regex(TRAINER_NAME).describe('A trainer of your own: trainers/<kind>.ts'),
+        ],
+        {
+          error: `expected ${BUILT_IN_KINDS.join(', ')}, or the name of a trainer file of your own (trainers/<name>.ts: lower-case letters, digits, - and _)`,
+        },
+      )
       .default('mlp')
       .describe(
-        'linear: no hidden layer; mlp: the hidden layers below; tfjs: the TensorFlow.js model the module builds (docs/custom-models.md).',
+        'linear: no hidden layer; mlp: the hidden layers below; tfjs: the TensorFlow.js model the module builds; any other name: the trainer in trainers/<kind>.ts (.js, .mjs) beside this file (docs/custom-models.md).',
       ),
     layers: z
       .array(
@@ -160,7 +179,9 @@ export const ModelSchema = z
     params: z
       .record(z.string(), z.unknown())
       .optional()
-      .describe("tfjs only: values passed to the module's builder."),
+      .describe(
+        "kind tfjs or a trainer of your own: values passed to the module's builder or the trainer, checked by its params schema.",
+      ),
   })
   .describe('The model and how it is trained.');
 
@@ -294,13 +315,20 @@ export const ConfigSchema = z
         path: ['model', 'module'],
         message: 'kind tfjs needs the module that builds the model, e.g. models/net.ts',
       });
-    for (const key of ['module', 'params'] as const)
-      if (model.kind !== 'tfjs' && model[key] !== undefined)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['model', key],
-          message: `only kind tfjs takes a ${key}; kind is ${model.kind}`,
-        });
+    // A module and its params, or a trainer file's params: a built-in dense kind takes neither.
+    const takesParams = model.kind === 'tfjs' || isUserKind(model.kind);
+    if (model.kind !== 'tfjs' && model.module !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['model', 'module'],
+        message: `only kind tfjs takes a module; kind is ${model.kind}`,
+      });
+    if (!takesParams && model.params !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['model', 'params'],
+        message: `only kind tfjs or a trainer of your own takes params; kind is ${model.kind}`,
+      });
     const task = model.task;
     for (const name of Object.keys(gates)) {
       if (!isKnownMetric(task, name))
@@ -333,13 +361,13 @@ export const ConfigSchema = z
           });
           continue;
         }
-        // A tfjs module's params: its own schema checks each trial's values (train/trainers).
-        if (model.kind === 'tfjs' && /^params\.[^.]+$/.test(key)) continue;
+        // A tfjs module's or a trainer's params: its own schema checks each trial's values (train/trainers).
+        if (takesParams && /^params\.[^.]+$/.test(key)) continue;
         if (!(MODEL_KEYS as string[]).includes(key)) {
           ctx.addIssue({
             code: 'custom',
             path: ['search', 'space', key],
-            message: `unknown model key; expected one of ${MODEL_KEYS.filter((k) => k !== 'task').join(', ')}${model.kind === 'tfjs' ? ', or params.<name>' : ''}`,
+            message: `unknown model key; expected one of ${MODEL_KEYS.filter((k) => k !== 'task').join(', ')}${takesParams ? ', or params.<name>' : ''}`,
           });
           continue;
         }

@@ -54,7 +54,7 @@ export function trainingCodeHash(root?: string): Promise<string> {
  */
 export async function modelCodeHash(dir: string, model: ModelConfig): Promise<string> {
   const base = await trainingCodeHash();
-  const entries = trainerFor(model.kind).codeEntries?.(model) ?? [];
+  const entries = (await trainerFor(model.kind, dir)).codeEntries?.(model) ?? [];
   if (!entries.length) return base;
   let code;
   try {
@@ -66,17 +66,25 @@ export async function modelCodeHash(dir: string, model: ModelConfig): Promise<st
     const at = first?.location ? `${first.location.file}:${first.location.line}: ` : '';
     throw new PipelineError(
       'config',
-      `model.module ${entries.join(', ')}: ${at}${first?.text ?? (error as Error).message}`,
+      `${model.kind === 'tfjs' ? 'model.module' : `model.kind ${model.kind}:`} ${entries.join(', ')}: ${at}${first?.text ?? (error as Error).message}`,
       { cause: error },
     );
   }
   return sha256Hex(canonicalJson({ pipeline: base, model: hashTrainingCode(code) })).slice(0, 16);
 }
 
+/**
+ * The content hash of what decides the weights: the data, the config, the
+ * training code, and the engine that computes the gradients (Trainer.engine):
+ * the dense engine's WebAssembly and JavaScript kernels, or two tfjs backends,
+ * round differently, so a pull request and a deploy that train on different
+ * engines get different versions, never other weights under one version.
+ */
 export function modelVersion(parts: {
   dataMd5: string;
   configHash: string;
   codeHash: string;
+  engine: string;
 }): string {
   return sha256Hex(canonicalJson(parts)).slice(0, 12);
 }

@@ -2,6 +2,7 @@
 import { dirname, resolve } from 'node:path';
 import { benchOfModel } from '../bench/stage.js';
 import type { BackendName } from '../train/backend.js';
+import type { EngineChoice } from '../train/trainers/types.js';
 import type { MetricsFile } from '../report/metrics-file.js';
 import { dataChangesAgainst } from '../data/diff/against.js';
 import type { RemoteAccess } from '../data/remote/open.js';
@@ -19,6 +20,8 @@ export interface RunOptions {
   /** A metrics.json to compare with, or `production`: the production record. */
   baseline?: string;
   backend?: BackendName;
+  /** `js`: train the dense kinds on the JavaScript kernel even where WebAssembly SIMD loads. */
+  denseKernel?: EngineChoice['denseKernel'];
   force?: boolean;
   events?: RunEvents;
   /** A git revision whose data.dvc the report compares the data with (rows, schema, drift). */
@@ -43,9 +46,12 @@ export async function runPipeline(options: RunOptions): Promise<RunResult> {
   const { events, signal } = options;
   // Read everything that can be wrong before anything is written.
   const baseline = await resolveBaseline(options.baseline, dirname(resolve(options.config)));
-  const context = await openRun(options.config, options.overrides, {
-    remoteAccess: options.remoteAccess,
-  });
+  const context = await openRun(
+    options.config,
+    options.overrides,
+    { remoteAccess: options.remoteAccess },
+    { backend: options.backend, denseKernel: options.denseKernel },
+  );
   const dataChanges = options.compareDataWith
     ? await dataChangesAgainst(context.loaded, options.compareDataWith, options.remoteAccess)
     : undefined;

@@ -44,7 +44,7 @@ export async function trainStage(
   ctx: RunContext,
   options: TrainStageOptions = {},
 ): Promise<TrainStageResult> {
-  const backend = await initBackend(options.backend);
+  const backend = await initBackend(options.backend ?? ctx.engineChoice.backend);
   if (!options.force) {
     const existing = await existingBundle(ctx);
     if (existing) {
@@ -58,7 +58,7 @@ export async function trainStage(
   const { config } = ctx.loaded;
   options.events?.stage?.(
     'train',
-    `training ${config.model.kind} on ${ctx.split.train.length} rows (backend ${backend})`,
+    `training ${config.model.kind} on ${ctx.split.train.length} rows (engine ${ctx.engine}, backend ${backend})`,
   );
   const outcome = await timed(ctx.timings, 'train', () =>
     train({
@@ -69,6 +69,7 @@ export async function trainStage(
       onTrial: (record, trials) => options.events?.trial?.(record, trials),
       signal: options.signal,
       dir: ctx.loaded.dir,
+      engine: ctx.engineChoice,
     }),
   );
   const git = await gitState(ctx.loaded.dir);

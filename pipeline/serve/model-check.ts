@@ -61,7 +61,7 @@ function checkMetadata({ metadata, preprocess: pre, network }: ModelBundle, dir:
   const hidden =
     params.kind === 'linear'
       ? []
-      : params.kind !== 'tfjs' && Array.isArray(params.layers)
+      : params.kind === 'mlp' && Array.isArray(params.layers)
         ? params.layers
         : undefined;
   if (hidden && list(hidden) !== list(dense.slice(0, -1)))

@@ -46,6 +46,8 @@ export interface FitOptions {
   onEpoch?: (log: EpochLog, epochs: number) => void | Promise<void>;
   /** Stops training at the next pause (within about 50 ms), throwing its reason. */
   signal?: AbortSignal;
+  /** false: the JavaScript matrix kernel even where WebAssembly SIMD loads (matmul.ts). */
+  useWasm?: boolean;
 }
 
 /** The loss became NaN or infinite: the weights are lost, most often to a too-large learning rate. */
@@ -144,6 +146,7 @@ async function fitBuilt(
     { dims, activation: model.activation, task: model.task, dropout: model.dropout },
     capacity,
     initial,
+    { useWasm: options.useWasm },
   );
   const optimizer = makeOptimizer(model, stack.params);
   const order = Int32Array.from({ length: train.rows }, (_, i) => i);

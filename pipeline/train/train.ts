@@ -20,7 +20,12 @@ import { runSearch, type TrialRecord } from '../search/search.js';
 import { trialModel, trialParams, type TrialParams } from '../search/space.js';
 import { DivergedError, type EpochLog, type TrainingSet } from './fit.js';
 import { trainerFor } from './trainers/registry.js';
-import type { TrainerLineage, TrainerResult } from './trainers/types.js';
+import type {
+  EngineChoice,
+  ResolvedTrainer,
+  TrainerLineage,
+  TrainerResult,
+} from './trainers/types.js';
 
 export interface TrainInput {
   config: Config;
@@ -33,6 +38,8 @@ export interface TrainInput {
   signal?: AbortSignal;
   /** The folder of mlops.yaml, where a model module is found; the working directory when omitted. */
   dir?: string;
+  /** The engine asked for: the one the model version was computed with (run/context.ts). */
+  engine?: EngineChoice;
 }
 
 export interface TrainOutcome {
@@ -123,8 +130,13 @@ export async function train(input: TrainInput): Promise<TrainOutcome> {
     : [{ params: {}, model: config.model }];
   // Every trial is checked before the first one trains.
   const sizes = { train: split.train.length, validation: split.validation.length };
+  const dir = input.dir ?? process.cwd();
+  const trainers = new Map<string, ResolvedTrainer>();
+  for (const kind of new Set(candidates.map((c) => c.model.kind)))
+    trainers.set(kind, await trainerFor(kind, dir));
+  const trainerOf = (model: ModelConfig) => trainers.get(model.kind)!;
   for (const c of candidates)
-    trainerFor(c.model.kind).check?.(c.model, preprocess.inputSize, outputs, sizes, (name) =>
+    trainerOf(c.model).check?.(c.model, preprocess.inputSize, outputs, sizes, (name) =>
       keyOf(name, c.params),
     );
   const trainSet = trainingSet(preprocess, trainRows);
@@ -133,7 +145,7 @@ export async function train(input: TrainInput): Promise<TrainOutcome> {
   const runOne = async (model: ModelConfig, params: TrialParams, trial?: number) => {
     let fit: TrainerResult;
     try {
-      fit = await trainerFor(model.kind).fit({
+      fit = await trainerOf(model).fit({
         model,
         seed: config.split.seed,
         inputSize: preprocess.inputSize,
@@ -141,7 +153,8 @@ export async function train(input: TrainInput): Promise<TrainOutcome> {
         outputs,
         train: trainSet,
         validation: valSet,
-        dir: input.dir ?? process.cwd(),
+        dir,
+        engine: input.engine,
         onEpoch: (log, epochs) => input.onEpoch?.(log, epochs, trial),
         signal: input.signal,
       });

@@ -60,12 +60,12 @@ async function tfjsProject(): Promise<TempProject> {
 }
 
 describe('the trainer registry', () => {
-  it('refuses a kind it has no trainer for, listing the kinds', () => {
-    expect(() => trainerFor('xgboost')).toThrow(PipelineError);
-    expect(() => trainerFor('xgboost')).toThrow(
-      'model.kind: no trainer for "xgboost"; expected one of linear, mlp, tfjs',
+  it('refuses a kind it has no trainer for, listing the kinds and the files looked for', async () => {
+    await expect(trainerFor('xgboost', process.cwd())).rejects.toThrow(PipelineError);
+    await expect(trainerFor('xgboost', process.cwd())).rejects.toThrow(
+      'model.kind: "xgboost" is not a built-in kind (linear, mlp, tfjs), and no trainer file names it: looked for trainers/xgboost.ts, trainers/xgboost.js, trainers/xgboost.mjs',
     );
-    expect(trainerFor('linear')).toBe(trainerFor('mlp'));
+    expect(await trainerFor('linear', process.cwd())).toBe(await trainerFor('mlp', process.cwd()));
   });
 });
 
@@ -202,7 +202,8 @@ describe('a broken model module', () => {
     [
       'a throw in the builder',
       NET.replace('const net = ', "throw new Error('no such layer');\n  const net = "),
-      'its builder threw: no such layer',
+      // The line is the module's own, mapped through the bundle's source map.
+      '/models/net.ts:5:',
     ],
     [
       'a wrong output shape',
@@ -220,7 +221,8 @@ describe('a broken model module', () => {
     [
       'a params key its schema does not take',
       `import { z } from 'zod';\nexport const params = z.strictObject({ width: z.number().optional() });\n${NET}`,
-      'its params schema refuses model.params.units: unknown key',
+      // Checked as the config's keys are: the line in mlops.yaml, what the schema takes.
+      'model.params.units: unknown key; expected one of width',
     ],
   ];
   it.each(cases)('exits 2 naming the module for %s, writing nothing', async (_, source, says) => {

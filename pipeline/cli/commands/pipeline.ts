@@ -16,7 +16,15 @@ import { gateStage } from '../../run/gate-stage.js';
 import { reportStage } from '../../run/report-stage.js';
 import { runPipeline } from '../../run/run.js';
 import { trainStage } from '../../run/train-stage.js';
-import { printGates, printMetrics, say, show, withCommon, type CommonOptions } from '../common.js';
+import {
+  engineChoice,
+  printGates,
+  printMetrics,
+  say,
+  show,
+  withCommon,
+  type CommonOptions,
+} from '../common.js';
 import { interruptible } from '../interrupt.js';
 import { createOutput, isInteractive } from '../progress.js';
 import { remoteAccessFromEnv } from './data.js';
@@ -40,6 +48,7 @@ export function registerPipelineCommands(program: Command): void {
           overrides: opts.set,
           baseline: opts.baseline,
           backend: opts.backend,
+          denseKernel: engineChoice(opts).denseKernel,
           force: opts.force,
           events: output.events,
           compareDataWith: opts.dataBase,
@@ -63,7 +72,7 @@ export function registerPipelineCommands(program: Command): void {
     .option('--force', 'train even when the saved model is up to date')
     .action(async (opts: CommonOptions & { force?: boolean }) => {
       const output = createOutput({ interactive: isInteractive(), quiet: opts.quiet });
-      const ctx = await openRun(opts.config, opts.set);
+      const ctx = await openRun(opts.config, opts.set, {}, engineChoice(opts));
       const { bundle } = await interruptible((signal) =>
         trainStage(ctx, {
           backend: opts.backend,
@@ -84,7 +93,7 @@ export function registerPipelineCommands(program: Command): void {
   withCommon(program.command('evaluate'))
     .description('score the saved model on the test split; writes reports/metrics.json')
     .action(async (opts: CommonOptions) => {
-      const ctx = await openRun(opts.config, opts.set);
+      const ctx = await openRun(opts.config, opts.set, {}, engineChoice(opts));
       const bundle = await loadCurrentBundle(ctx, opts.backend);
       const result = await evaluateStage(ctx, bundle);
       printMetrics(result);

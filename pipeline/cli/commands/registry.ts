@@ -33,7 +33,7 @@ import { fmt } from '../../report/markdown.js';
 import { readMetricsFile } from '../../report/metrics-file.js';
 import { openRun } from '../../run/context.js';
 import { outputPaths } from '../../config/paths.js';
-import { show } from '../common.js';
+import { engineChoice, show } from '../common.js';
 import { remoteAccessFromEnv, TIMEOUT_HELP, timeoutOption } from './data.js';
 
 interface RegistryOptions {
@@ -277,7 +277,7 @@ export function registerRegistryCommands(program: Command): void {
             throw new PipelineError('remote', `version ${version} left ${where(store)} just now`);
           return out(done(version, fetched.written));
         }
-        const { version } = await openRun(opts.config, opts.set);
+        const { version } = await openRun(opts.config, opts.set, {}, engineChoice({}));
         const fetched = await fetchVersion(store, version, to);
         out(
           fetched

@@ -7,9 +7,14 @@ import { formatCount, MAX_PARAMETERS, MAX_TRAINING_MB } from '../../config/limit
 import { PipelineError } from '../../errors.js';
 import { matMulKernel } from '../../model/matmul.js';
 import { fitNetwork, footprint } from '../fit.js';
-import type { Trainer } from './types.js';
+import type { EngineChoice, ResolvedTrainer } from './types.js';
 
-export const denseTrainer: Trainer = {
+/** The kernel that will run: the one asked for, where it loads. */
+function denseKernel(choice: EngineChoice): 'wasm-simd' | 'js' {
+  return choice.denseKernel === 'js' ? 'js' : matMulKernel();
+}
+
+export const denseTrainer: ResolvedTrainer = {
   check(model, inputSize, outputs, rows, keyOf) {
     const size = footprint(model, inputSize, outputs, rows);
     const units = `[${size.dims.join(', ')}] units (inputs first; the input is one value per numeric feature and one per category, plus one, per categorical feature)`;
@@ -28,7 +33,9 @@ export const denseTrainer: Trainer = {
       );
   },
   async fit(input) {
-    const result = await fitNetwork(input);
-    return { ...result, lineage: { trainer: 'dense', kernel: matMulKernel() } };
+    const kernel = denseKernel(input.engine ?? {});
+    const result = await fitNetwork({ ...input, useWasm: kernel === 'wasm-simd' });
+    return { ...result, lineage: { trainer: 'dense', kernel } };
   },
+  engine: (choice) => Promise.resolve(`dense (${denseKernel(choice)})`),
 };
