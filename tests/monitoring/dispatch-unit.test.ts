@@ -30,7 +30,7 @@ it("runs the unit's ExecStart: mlops monitor dispatch on 127.0.0.1 with both tok
   const execStart = /^ExecStart=(.*)$/m.exec(unit)![1]!;
   expect(unit).toMatch(/^DynamicUser=yes$/m);
   expect(unit).toMatch(/^LoadCredential=github-token:\/etc\/mlops\/dispatch-github-token$/m);
-  expect(unit).toMatch(/^LoadCredential=alerts-token:\/etc\/mlops\/alerts-token$/m);
+  expect(unit).toMatch(/^LoadCredential=alerts-token:\/etc\/prometheus\/mlops-alerts-token$/m);
   expect(unit).toMatch(/^StateDirectory=mlops-dispatch$/m);
 
   const credentials = join(tmp, 'credentials');
