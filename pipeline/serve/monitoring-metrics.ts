@@ -22,6 +22,8 @@ export const MONITORING_METRICS = [
   'mlops_live_accuracy_min',
   'mlops_live_rmse',
   'mlops_live_mae',
+  'mlops_live_rmse_max',
+  'mlops_live_mae_max',
   'mlops_live_feedback_count',
 ] as const;
 
@@ -45,6 +47,10 @@ const HELP: Record<Name, string> = {
     'gates.accuracy.min from the training config: the bound live accuracy is held to.',
   mlops_live_rmse: 'Root mean squared error of the predictions that got feedback in the window.',
   mlops_live_mae: 'Mean absolute error of the predictions that got feedback in the window.',
+  mlops_live_rmse_max:
+    'gates.rmse.max from the training config: the bound live rmse is held to (regression).',
+  mlops_live_mae_max:
+    'gates.mae.max from the training config: the bound live mae is held to (regression).',
   mlops_live_feedback_count: 'Predicted rows that got feedback in the window.',
 };
 
@@ -61,6 +67,8 @@ const LABELS: Record<Name, readonly string[]> = {
   mlops_live_accuracy_min: ['model_version'],
   mlops_live_rmse: ['model_version'],
   mlops_live_mae: ['model_version'],
+  mlops_live_rmse_max: ['model_version'],
+  mlops_live_mae_max: ['model_version'],
   mlops_live_feedback_count: ['model_version'],
 };
 
@@ -77,6 +85,8 @@ function exportView(view: VersionView, current: boolean, set: Set): void {
   }
   if (!current) return;
   set('mlops_live_accuracy_min', v, view.thresholds.accuracy_min);
+  set('mlops_live_rmse_max', v, view.thresholds.rmse_max);
+  set('mlops_live_mae_max', v, view.thresholds.mae_max);
   set('mlops_monitoring_window_rows', v, view.rows);
   if (!view.profile) return;
   set('mlops_drift_psi_threshold', v, view.thresholds.psi);

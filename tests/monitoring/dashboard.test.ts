@@ -55,6 +55,7 @@ it('the dashboard has the panels and annotations a reader looks for', async () =
     'Model version',
     'Drift per feature (PSI)',
     'Live accuracy',
+    'Live error (regression)',
   ])
     expect(titles).toContain(title);
   const annotations = dashboard.annotations.list.map((a) => a.name);

@@ -1,7 +1,7 @@
 /**
  * Monitoring a regression model (the cars example): a date feature given as
  * its text is binned like the training days, the prediction mean and PSI are
- * exported, and feedback gives live rmse and mae.
+ * exported, and feedback gives live rmse and mae, beside the gate's bound.
  */
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -75,6 +75,9 @@ it('dates given as text are binned, predictions summarised, and feedback gives r
   expect(read('mlops_live_feedback_count')).toBe(200);
   expect(read('mlops_live_mae')).toBeCloseTo(mae, 9);
   expect(read('mlops_live_rmse')).toBeCloseTo(rmse, 9);
+  // The gate bounds the alert rules compare with: gates.rmse.max is set, gates.mae is not.
+  expect(read('mlops_live_rmse_max')).toBe(4);
+  expect(text).not.toMatch(/^mlops_live_mae_max\{/m);
   expect(read('mlops_prediction_mean')).toBeCloseTo(view.predictions.mean, 9);
   expect(text).not.toMatch(/^mlops_live_accuracy\{/m);
 
