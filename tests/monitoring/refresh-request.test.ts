@@ -203,3 +203,23 @@ describe('the alert receiver and GitHub', () => {
     expect(output).toContain(`hint: chmod 600 ${file}`);
   });
 });
+
+it('mlops monitor dispatch refuses to send the GitHub token over plain HTTP to another machine', async () => {
+  const { code, output } = await runMlops(
+    '.',
+    'monitor',
+    'dispatch',
+    '--repo',
+    'acme/penguins',
+    '--api-url',
+    'http://github.example.org/api/v3',
+    '--github-token-file',
+    'unused',
+    '--token-file',
+    'unused',
+  );
+  expect(code).toBe(2);
+  expect(output).toContain(
+    '--api-url http://github.example.org/api/v3: expected an https:// URL (the GitHub token is sent to it)',
+  );
+});

@@ -57,6 +57,22 @@ async function readState(file: string | undefined): Promise<Date | undefined> {
   return new Date(state.data.last_sent);
 }
 
+/** The token travels to --api-url: over HTTPS, or plain HTTP to this machine only. */
+function checkApiUrl(text: string): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  const local = ['127.0.0.1', 'localhost', '[::1]'].includes(url?.hostname ?? '');
+  if (!url || !(url.protocol === 'https:' || (url.protocol === 'http:' && local)))
+    throw new PipelineError(
+      'usage',
+      `--api-url ${text}: expected an https:// URL (the GitHub token is sent to it)`,
+    );
+}
+
 /** The value of an option, else of its environment variable, else a usage error naming both. */
 function required(value: string | undefined, option: string, env: string): string {
   const found = value ?? process.env[env];
@@ -108,6 +124,7 @@ function registerDispatch(monitor: Command): void {
     .action(async (opts: DispatchOptions) => {
       if (!/^[\w.-]+\/[\w.-]+$/.test(opts.repo))
         throw new PipelineError('usage', `--repo ${opts.repo}: expected owner/name`);
+      checkApiUrl(opts.apiUrl);
       const githubTokenFile = required(
         opts.githubTokenFile,
         '--github-token-file',
