@@ -265,13 +265,17 @@ function trainedBy(l: Metadata['lineage']): string {
   if (l.trainer === 'dense') return `the dense engine (${l.kernel ?? 'kernel not recorded'})`;
   if (l.trainer === 'tfjs')
     return `TensorFlow.js model.fit (${l.backend})${l.model_files?.length ? `, model ${l.model_files.map((f) => `\`${f}\``).join(', ')}` : ''}`;
-  return l.trainer ?? 'not recorded';
+  // A trainer of the team's own: its kind, on the tfjs backend it ran on.
+  if (l.trainer)
+    return `the trainer ${l.trainer} on TensorFlow.js (${l.backend})${l.model_files?.length ? `, ${l.model_files.map((f) => `\`${f}\``).join(', ')}` : ''}`;
+  return 'not recorded';
 }
 
 /** Short form for the summary line: `dense (wasm-simd)`, `tfjs (wasm)`. */
 function engine(l: Metadata['lineage']): string {
   if (l.trainer === 'dense') return `\`dense (${l.kernel ?? '?'})\``;
   if (l.trainer === 'tfjs') return `\`tfjs (${l.backend})\``;
+  if (l.trainer) return `\`${l.trainer}\` on \`tfjs (${l.backend})\``;
   return `backend \`${l.backend}\``;
 }
 

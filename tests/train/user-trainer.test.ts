@@ -111,6 +111,11 @@ describe('a trainer of your own (trainers/<kind>.ts)', () => {
     expect(metadata.lineage.trainer).toBe('tiny-net');
     expect(['tensorflow', 'wasm', 'cpu']).toContain(metadata.lineage.backend);
     expect(metadata.lineage.model_files).toEqual(['trainers/tiny-net.ts', 'trainers/width.ts']);
+    const report = await project.read('reports/report.md');
+    expect(report).toContain(`trained by \`tiny-net\` on \`tfjs (${metadata.lineage.backend})\``);
+    expect(report).toContain(
+      `| Trained by | the trainer tiny-net on TensorFlow.js (${metadata.lineage.backend}), \`trainers/tiny-net.ts\`, \`trainers/width.ts\` |`,
+    );
     const metrics = await project.readJson<{ gates: { passed: boolean }[] }>(
       'reports/metrics.json',
     );
