@@ -118,6 +118,8 @@ export const BUILT_IN_KINDS = ['linear', 'mlp', 'tfjs'] as const;
 /** A kind that names a trainer file of the team's own: trainers/<kind>.ts beside mlops.yaml. */
 const TRAINER_NAME = /^[a-z][a-z0-9_-]*$/;
 
+const KIND_EXPECTED = `expected ${BUILT_IN_KINDS.join(', ')}, or the name of a trainer file of your own (trainers/<name>.ts: lower-case letters, digits, - and _)`;
+
 /** A trainer file of the team's own, not a built-in kind. */
 export function isUserKind(kind: string): boolean {
   return !(BUILT_IN_KINDS as readonly string[]).includes(kind);
@@ -130,11 +132,12 @@ export const ModelSchema = z
       .union(
         [
           z.enum(BUILT_IN_KINDS),
-          z.string().regex(TRAINER_NAME).describe('A trainer of your own: trainers/<kind>.ts'),
+          z
+            .string()
+            .regex(TRAINER_NAME, { error: KIND_EXPECTED })
+            .describe('A trainer of your own: trainers/<kind>.ts'),
         ],
-        {
-          error: `expected ${BUILT_IN_KINDS.join(', ')}, or the name of a trainer file of your own (trainers/<name>.ts: lower-case letters, digits, - and _)`,
-        },
+        { error: KIND_EXPECTED },
       )
       .default('mlp')
       .describe(

@@ -191,6 +191,12 @@ describe('a kind with no trainer', () => {
       const typo = await runMlops(['train'], { cwd: project.dir });
       expect(typo.code).toBe(2);
       expect(typo.stderr).toContain('"mpl" is not a built-in kind (did you mean "mlp"?)');
+      await project.write('mlops.yaml', yaml.replace('kind: tiny-net', 'kind: ../tiny-net'));
+      const path = await runMlops(['train'], { cwd: project.dir });
+      expect(path.code).toBe(2);
+      expect(path.stderr).toContain(
+        'model.kind: expected linear, mlp, tfjs, or the name of a trainer file of your own (trainers/<name>.ts: lower-case letters, digits, - and _), got "../tiny-net"',
+      );
       expect(await project.exists('artifacts')).toBe(false);
     } finally {
       await project.remove();
