@@ -21,10 +21,23 @@ import {
   setupNode,
   upload,
 } from './steps.js';
-import type { ReusableWorkflow } from './types.js';
+import type { ReusableWorkflow, Step } from './types.js';
 
 /** After a failed step, not after a cancel: the report is wanted most when something failed. */
 const UNLESS_CANCELLED = '${{ !cancelled() }}';
+
+/**
+ * A pull_request run checks out the merge commit, whose first parent is the
+ * base branch as the pull request merges into it: two commits deep, the train
+ * job compares the data with the base's (HEAD^1), by the checkout's own fetch,
+ * so a private repository needs no credentials left in git. Elsewhere (a
+ * caller on another event) there is no base, and no comparison.
+ */
+const withBase: Step = { ...checkout, with: { ...checkout.with, 'fetch-depth': 2 } };
+const DATA_BASE = "${{ github.event_name == 'pull_request' && 'HEAD^1' || '' }}";
+
+/** The data-changes section the train job computes travels with the model to the report. */
+const SECTIONS_PATH = 'reports/sections/';
 
 export const mlopsPr: ReusableWorkflow = {
   name: 'mlops-pr',
@@ -89,10 +102,10 @@ export const mlopsPr: ReusableWorkflow = {
       outputs: { 'model-version': '${{ steps.train.outputs.model-version }}' },
       // A model is passed on only when training finished: a half-written one is never gated.
       steps: [
-        checkout,
+        withBase,
         pipelineCheckout('actions'),
-        action('train', { id: 'train' }),
-        upload(MODEL_ARTIFACT, MODEL_PATHS),
+        action('train', { id: 'train', with: { 'data-base': DATA_BASE } }),
+        upload(MODEL_ARTIFACT, [...MODEL_PATHS, SECTIONS_PATH]),
       ],
     }),
     'validate-threshold': job({

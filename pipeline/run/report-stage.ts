@@ -1,17 +1,19 @@
 /**
  * The report stage: reports/metrics.json and the saved model's metadata →
  * reports/report.md, with a section for what other stages found (data changes,
- * a benchmark of this model). Needs no network and no data loading.
+ * a benchmark of this model), given here or left for this model in
+ * reports/sections/ by another job. Needs no network and no data loading.
  */
-import { relative } from 'node:path';
+import { dirname, relative } from 'node:path';
 import type { OutputPaths } from '../config/paths.js';
 import { PipelineError } from '../errors.js';
 import { modelDigest } from '../model/digest.js';
 import type { Metadata } from '../model/metadata.js';
 import type { ProductionBaseline } from '../production/baseline.js';
 import { findingSections, type ReportFindings } from '../report/findings.js';
-import { renderReport } from '../report/markdown.js';
+import { renderReport, type ReportSection } from '../report/markdown.js';
 import type { MetricsFile } from '../report/metrics-file.js';
+import { readSectionFiles } from '../report/sections/section-file.js';
 import { writeFileAtomic } from '../util/files.js';
 
 export async function reportStage(
@@ -30,11 +32,15 @@ export async function reportStage(
       { hint: 'Score the saved model with `mlops evaluate` first.' },
     );
   const identity = await modelDigest(ctx.paths.model);
+  const given = findingSections(found);
+  const left: ReportSection[] = (
+    await readSectionFiles(dirname(ctx.paths.report), result.model_version)
+  ).filter((s) => !given.some((g) => g.title === s.title));
   const markdown = renderReport({
     result,
     metadata,
     baseline,
-    sections: findingSections(found),
+    sections: [...left, ...given],
     identity,
   });
   await writeFileAtomic(ctx.paths.report, markdown);

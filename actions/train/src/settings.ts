@@ -1,8 +1,10 @@
-import { flag, pipelineInputs, type PipelineInputs } from '../../shared/src/inputs.js';
+import { flag, pipelineInputs, text, type PipelineInputs } from '../../shared/src/inputs.js';
 
 export interface TrainSettings extends PipelineInputs {
   cache: boolean;
   force: boolean;
+  /** A git revision whose data the report compares this data with (the base of a pull request). */
+  dataBase?: string;
 }
 
 export function readSettings(): TrainSettings {
@@ -10,5 +12,6 @@ export function readSettings(): TrainSettings {
     ...pipelineInputs(),
     cache: flag('cache', true),
     force: flag('force', false),
+    dataBase: text('data-base') || undefined,
   };
 }

@@ -16,6 +16,7 @@ import {
   save,
 } from '../../shared/src/cache.js';
 import { workspacePath } from '../../shared/src/run.js';
+import { writeDataChanges } from './data-changes.js';
 import type { TrainSettings } from './settings.js';
 import { writeSummary } from '../../shared/src/summary.js';
 
@@ -48,6 +49,7 @@ export async function trainAction(settings: TrainSettings): Promise<TrainOutcome
   const result = await evaluateStage(ctx, bundle);
   bundle.network.dispose();
   if (useCache && !cacheHit && !reused) await save([modelPath], key);
+  if (settings.dataBase) await writeDataChanges(ctx, settings.dataBase);
 
   const trained = !reused;
   const how = cacheHit

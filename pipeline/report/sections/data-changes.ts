@@ -14,9 +14,25 @@ export function dataChangesSection(found: DataChangesAgainst): ReportSection {
   if (found.same)
     return {
       title: TITLE,
+      heading: `✅ ${TITLE} against \`${found.rev}\`: none`,
       markdown: `The data is the same as at \`${found.rev}\` (md5 \`${found.md5}\`).`,
     };
   return changedSection(found.changes, found.rev);
+}
+
+/**
+ * When the data could not be compared (a fork's pull request has no
+ * credentials for the remote, say): the review still sees that, and why.
+ */
+export function dataNotComparedSection(rev: string, why: string, hint?: string): ReportSection {
+  return {
+    title: TITLE,
+    heading: `⚪ ${TITLE} against \`${rev}\`: not compared`,
+    markdown: [
+      `The data could not be compared with \`${rev}\`'s: ${why}`,
+      ...(hint ? ['', hint] : []),
+    ].join('\n'),
+  };
 }
 
 function changedSection(changes: DataChanges, rev: string): ReportSection {
