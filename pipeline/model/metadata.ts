@@ -34,6 +34,12 @@ export const LineageSchema = z.object({
   kernel: z.string().optional(),
   /** Repository files that define the model beyond the pipeline (a tfjs model module and its imports). */
   model_files: z.array(z.string()).optional(),
+  /**
+   * `features` when the team's model takes one input per feature: model.json
+   * then holds the layers that read them out of the encoded row, in front of
+   * it. Absent when the model takes the encoded row itself.
+   */
+  model_inputs: z.literal('features').optional(),
   seed: z.number(),
   tfjs_version: z.string(),
   node_version: z.string(),

@@ -115,6 +115,7 @@ export async function trainStage(
       trainer: outcome.trainer.trainer,
       ...(outcome.trainer.kernel ? { kernel: outcome.trainer.kernel } : {}),
       ...(outcome.trainer.files ? { model_files: outcome.trainer.files } : {}),
+      ...(outcome.trainer.inputs ? { model_inputs: outcome.trainer.inputs } : {}),
       seed: config.split.seed,
       tfjs_version: TFJS_VERSION,
       node_version: process.versions.node,

@@ -51,6 +51,7 @@ describe('the gapminder example', () => {
     const module = await project.read(`${EXAMPLE}/models/country-trend.ts`);
     expect(readme).toContain(module);
     const { lineage } = await readMetadata(project.path(`${EXAMPLE}/artifacts/model`));
+    expect(lineage.model_inputs).toBe('features');
     if (lineage.backend === 'wasm') {
       expect(readme).toContain(testLine(runs.module.stderr));
       expect(readme).toContain(testLine(runs.mlp.stderr));

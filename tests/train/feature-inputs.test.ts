@@ -112,6 +112,7 @@ describe('a model module taking one input per feature', () => {
     await initBackend();
     const bundle = await loadBundle(project.path('artifacts/model'));
     const pre = bundle.preprocess;
+    expect(bundle.metadata.lineage.model_inputs).toBe('features');
     const island = pre.features.find((f) => f.name === 'Island');
     expect(island).toMatchObject({
       type: 'categorical',

@@ -119,7 +119,12 @@ export const tfjsTrainer: Trainer = {
         stoppedEarly,
         seconds,
         samplesPerSecond: (history.length * input.train.rows) / seconds,
-        lineage: { trainer: 'tfjs', backend: tf.getBackend(), files: mod.files },
+        lineage: {
+          trainer: 'tfjs',
+          backend: tf.getBackend(),
+          files: mod.files,
+          ...(mod.inputs === 'features' ? { inputs: 'features' as const } : {}),
+        },
       };
     } catch (error) {
       network.dispose();

@@ -50,6 +50,8 @@ export interface TrainerLineage {
   backend?: string;
   /** Files of the repository, relative to mlops.yaml's folder, that define the model. */
   files?: string[];
+  /** Set when the model took one input per feature (feature-model.ts); else it took the encoded row. */
+  inputs?: 'features';
 }
 
 export interface TrainerResult extends FitResult {
