@@ -7,6 +7,7 @@
  * stops with exit 2 naming its file and line, writing nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPredictionServer } from '../../pipeline/serve/server.js';
 import {
   penguinRows,
   penguinsProject,
@@ -14,6 +15,7 @@ import {
   type CliResult,
   type TempProject,
 } from '../helpers/project.js';
+import { PENGUIN } from '../serve/fixtures.js';
 
 const TRAINER = `import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -97,7 +99,7 @@ describe('a trainer of your own (trainers/<kind>.ts)', () => {
   });
   afterAll(() => project?.remove());
 
-  it('trains with mlops run, passes the gates, and is predicted by mlops predict', async () => {
+  it('trains with mlops run, passes the gates, and is predicted by mlops predict and served', async () => {
     const run = await runMlops(['run', '--set', 'model.epochs=40'], { cwd: project.dir });
     expect(run.stderr).toContain('training tiny-net on');
     expect(run.code, run.stderr).toBe(0);
@@ -132,6 +134,24 @@ describe('a trainer of your own (trainers/<kind>.ts)', () => {
     expect(predicted.code, predicted.stderr).toBe(0);
     const answer = JSON.parse(predicted.stdout) as { predictions: { label: string }[] };
     expect(answer.predictions.map((p) => p.label)).toEqual(['Adelie', 'Adelie', 'Adelie']);
+
+    const server = await createPredictionServer({
+      modelDir: project.path('artifacts/model'),
+      token: 'tok',
+    });
+    try {
+      const url = await server.listen('127.0.0.1', 0);
+      const res = await fetch(`${url}/v1/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer tok' },
+        body: JSON.stringify(PENGUIN),
+      });
+      const served = (await res.json()) as { prediction?: { label: string } };
+      expect(res.status, JSON.stringify(served)).toBe(200);
+      expect(served.prediction?.label).toBe('Gentoo');
+    } finally {
+      await server.close();
+    }
   });
 
   it('takes --set model.params.<name>, and its file and imports decide the model version', async () => {
