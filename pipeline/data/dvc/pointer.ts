@@ -120,5 +120,10 @@ export async function writePointer(
   if (out.nfiles !== undefined) written['nfiles'] = out.nfiles;
   Object.assign(written, { hash: 'md5', path: out.path }, kept);
   const doc = { ...previous, outs: [written] };
-  await writeFileAtomic(file, stringify(doc, { indentSeq: false, lineWidth: 0 }));
+  // DVC's YAML writer (ruamel) quotes a path that needs it ("a: b") in single
+  // quotes, and in double quotes only when it holds a single quote itself.
+  await writeFileAtomic(
+    file,
+    stringify(doc, { indentSeq: false, lineWidth: 0, singleQuote: true }),
+  );
 }
