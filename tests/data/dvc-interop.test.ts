@@ -7,13 +7,19 @@
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
 import seedrandom from 'seedrandom';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { addData, openWorkspace } from '../../pipeline/data/dvc/workspace.js';
 import { startGcsEmulator, type GcsEmulator } from '../support/gcs-emulator.js';
 import { runDvc, runMlopsWith } from '../support/cli.js';
+import {
+  randomBytes,
+  randomTree,
+  smallFile,
+  writeRandomTree,
+  type RandomTree,
+} from '../support/random-tree.js';
 
 const run = promisify(execFile);
 /** DVC starts slowly (about a second a command) and the property test runs many. */
@@ -33,13 +39,13 @@ async function git(cwd: string, ...args: string[]): Promise<void> {
   await run('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd });
 }
 
-/** A git repository with `dvc init` done and a local remote `../store` as default. */
-async function newRepo(name: string): Promise<string> {
+/** A git repository with `dvc init` done and a local remote (`../store` unless named) as default. */
+async function newRepo(name: string, store = '../store'): Promise<string> {
   const path = join(dir, name);
   await mkdir(path);
   await git(path, 'init', '-q');
   await dvc(path, 'init', '-q');
-  await dvc(path, 'remote', 'add', '-d', 'local', '../store');
+  await dvc(path, 'remote', 'add', '-d', 'local', store);
   return path;
 }
 
@@ -58,7 +64,7 @@ async function tree(root: string): Promise<Map<string, string>> {
       if (e.isDirectory()) await walk(path);
       else
         out.set(
-          relative(root, path).split('\\').join('/'),
+          relative(root, path).split(sep).join('/'),
           (await readFile(path)).toString('base64'),
         );
     }
@@ -216,61 +222,143 @@ describe('mlops data and the real dvc (dvc-gs) on a gs:// remote in fake-gcs-ser
   );
 });
 
-/** Names that have tripped tools before: spaces, accents, CJK, emoji, dots, dashes. */
-const NAMES = ['a', 'b c', 'naïve', '数据', '🙂 x', 'x.csv', '.hidden', 'Z-1', 'é', 'long_name_0'];
+/** How many trees and single files the property test adds at once, and how many are large. */
+const TREES = 200;
+const SINGLE_FILES = 20;
+const LARGE = 4;
+/**
+ * Top-level names: each lands in a pointer's `path:` (YAML, quoted where YAML
+ * needs it) and in `.gitignore`, so they carry spaces, both Unicode forms, a
+ * colon and quotes; a number in front keeps them apart and off option syntax.
+ */
+const TOP_SUFFIXES = [
+  '',
+  '',
+  '',
+  ' a b',
+  ' na\u00efve',
+  ' nai\u0308ve',
+  ' 数据',
+  ' 🙂',
+  " it's",
+  ': x',
+];
 
-/** A seeded tree: nested folders, empty files, names from NAMES, small and larger files. */
-function randomTree(seed: string): Record<string, Buffer> {
+/**
+ * The trees of one run: a fresh seed each run unless MLOPS_TREE_SEED names one,
+ * so every run tries new trees and a failure can be replayed from its seed.
+ */
+function randomTargets(seed: string): Map<string, RandomTree | Buffer> {
   const rng = seedrandom(seed);
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)]!;
-  const files: Record<string, Buffer> = {};
-  const count = 1 + Math.floor(rng() * 12);
-  for (let i = 0; i < count; i++) {
-    const depth = Math.floor(rng() * 4);
-    const parts = Array.from({ length: depth }, () => pick(NAMES));
-    const path = [...parts, `${pick(NAMES)}-${i}`].join('/');
-    // No path may be a file and a folder at once.
-    if (Object.keys(files).some((f) => f.startsWith(`${path}/`) || path.startsWith(`${f}/`)))
-      continue;
-    const kind = rng();
-    const size =
-      kind < 0.2
-        ? 0
-        : kind < 0.85
-          ? Math.floor(rng() * 200)
-          : 100_000 + Math.floor(rng() * 200_000);
-    const bytes = Buffer.alloc(size);
-    for (let b = 0; b < size; b++) bytes[b] = Math.floor(rng() * 256);
-    files[path] = bytes;
+  const total = TREES + SINGLE_FILES;
+  const large = new Set(Array.from({ length: LARGE }, () => Math.floor(rng() * total)));
+  const targets = new Map<string, RandomTree | Buffer>();
+  for (let i = 0; i < total; i++) {
+    const suffix = TOP_SUFFIXES[Math.floor(rng() * TOP_SUFFIXES.length)]!;
+    const largeBytes = large.has(i) ? 1_000_000 + Math.floor(rng() * 3_000_000) : 0;
+    const itemSeed = `${seed}/${i}`;
+    if (i < TREES) targets.set(`t${i}${suffix}`, randomTree(itemSeed, 12, largeBytes));
+    else
+      targets.set(
+        `f${i}${suffix}.bin`,
+        largeBytes
+          ? randomBytes(seedrandom(itemSeed), largeBytes)
+          : smallFile(seedrandom(itemSeed)),
+      );
   }
-  return files;
+  return targets;
+}
+
+async function writeTargets(
+  root: string,
+  targets: Map<string, RandomTree | Buffer>,
+): Promise<void> {
+  for (const [name, target] of targets)
+    if (Buffer.isBuffer(target)) await writeFile(join(root, name), target);
+    else await writeRandomTree(join(root, name), target);
+}
+
+/** The files of each target, checked out again, against what was generated. */
+async function expectCheckedOut(
+  root: string,
+  targets: Map<string, RandomTree | Buffer>,
+  label: (name: string) => string,
+): Promise<void> {
+  for (const [name, target] of targets) {
+    if (Buffer.isBuffer(target)) {
+      expect((await readFile(join(root, name))).equals(target), label(name)).toBe(true);
+      continue;
+    }
+    const files = await tree(join(root, name));
+    expect([...files.keys()].sort(), label(name)).toEqual([...target.files.keys()].sort());
+    for (const [path, bytes] of target.files)
+      expect(files.get(path), `${label(name)}: ${path}`).toBe(bytes.toString('base64'));
+  }
+}
+
+/** The same content under the same names in both folders, listing the difference if not. */
+async function expectSameFiles(ours: string, theirs: string, label: string): Promise<void> {
+  const [a, b] = [await tree(ours), await tree(theirs)];
+  const differ = [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k));
+  expect(differ, label).toEqual([]);
+  expect(a.size, label).toBeGreaterThan(TREES);
 }
 
 describe('mlops data and dvc agree on every hash', () => {
-  const SEEDS = ['1', '2', '3', '4', '5'];
+  const seed = process.env['MLOPS_TREE_SEED'] ?? String(Math.floor(Math.random() * 2 ** 32));
+  const replay = `seed ${seed} (replay: MLOPS_TREE_SEED=${seed} npx vitest run tests/data/dvc-interop.test.ts)`;
   it(
-    `writes the same pointer, .dir object and cache paths as dvc add for ${SEEDS.length} random trees`,
+    `write the same pointers, .dir objects, cache and remote paths for ${TREES} random trees and ${SINGLE_FILES} files, and each pulls what the other pushed`,
     async () => {
-      const other = await newRepo('other');
-      for (const seed of SEEDS) {
-        const files = randomTree(seed);
-        await writeTree(join(repo, 'tree'), files);
-        await writeTree(join(other, 'tree'), files);
-        await dvc(repo, 'add', '-q', 'tree');
-        await addData(await openWorkspace(other), join(other, 'tree'));
-        const label = `seed ${seed}: ${Object.keys(files).join(' | ')}`;
-        expect(await readFile(join(other, 'tree.dvc'), 'utf8'), label).toBe(
-          await readFile(join(repo, 'tree.dvc'), 'utf8'),
+      const targets = randomTargets(seed);
+      const names = [...targets.keys()];
+      const about = (name: string) => {
+        const target = targets.get(name)!;
+        const listing = Buffer.isBuffer(target)
+          ? `${target.length} bytes`
+          : [...target.files].map(([p, b]) => `${p} (${b.length})`).join(' | ') +
+            (target.emptyDirs.length ? ` | empty: ${target.emptyDirs.join(' | ')}` : '');
+        return `${replay}, ${JSON.stringify(name)}: ${listing}`;
+      };
+      // `repo` is dvc's side; mlops works on a copy of the same data with a remote of its own.
+      const ours = await newRepo('mlops-side', '../mlops-store');
+      await writeTargets(repo, targets);
+      await writeTargets(ours, targets);
+
+      // Every target in one command each: dvc takes a second to start.
+      await dvc(repo, 'add', '-q', ...names);
+      const add = await mlops(ours, 'data', 'add', ...names);
+      expect(add.code, `${replay}\n${add.output}`).toBe(0);
+      for (const name of names)
+        expect(await readFile(join(ours, `${name}.dvc`), 'utf8'), about(name)).toBe(
+          await readFile(join(repo, `${name}.dvc`), 'utf8'),
         );
-        const ours = await tree(join(other, '.dvc', 'cache', 'files'));
-        const theirs = await tree(join(repo, '.dvc', 'cache', 'files'));
-        expect([...ours.keys()].sort(), label).toEqual([...theirs.keys()].sort());
-        for (const [path, bytes] of theirs) expect(ours.get(path), `${label}: ${path}`).toBe(bytes);
-        for (const r of [repo, other]) {
-          await rm(join(r, 'tree'), { recursive: true, force: true });
-          await rm(join(r, 'tree.dvc'), { force: true });
-        }
+      expect(await readFile(join(ours, '.gitignore'), 'utf8'), replay).toBe(
+        await readFile(join(repo, '.gitignore'), 'utf8'),
+      );
+      // Same `.dir` objects and files under the same cache paths, byte for byte.
+      await expectSameFiles(join(ours, '.dvc', 'cache'), join(repo, '.dvc', 'cache'), replay);
+
+      await dvc(repo, 'push', '-q');
+      const push = await mlops(ours, 'data', 'push');
+      expect(push.code, `${replay}\n${push.output}`).toBe(0);
+      await expectSameFiles(join(dir, 'mlops-store'), join(dir, 'store'), replay);
+
+      // Fresh clones: each side pulls what the other pushed.
+      for (const root of [repo, ours]) {
+        await rm(join(root, '.dvc', 'cache'), { recursive: true, force: true });
+        for (const name of names) await rm(join(root, name), { recursive: true, force: true });
       }
+      await dvc(repo, 'remote', 'modify', 'local', 'url', '../mlops-store');
+      await dvc(ours, 'remote', 'modify', 'local', 'url', '../store');
+      const pull = await mlops(repo, 'data', 'pull');
+      expect(pull.code, `${replay}\n${pull.output}`).toBe(0);
+      await expectCheckedOut(repo, targets, about);
+      const status = await mlops(repo, 'data', 'status');
+      expect(status.code, `${replay}\n${status.output}`).toBe(0);
+      await dvc(ours, 'pull', '-q');
+      await expectCheckedOut(ours, targets, about);
+      expect(await dvc(ours, 'status'), replay).toMatch(/up to date/);
     },
     SLOW * 2,
   );
