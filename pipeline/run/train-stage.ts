@@ -58,7 +58,7 @@ export async function trainStage(
   const { config } = ctx.loaded;
   options.events?.stage?.(
     'train',
-    `training ${config.model.kind} on ${ctx.split.train.length} rows (engine ${ctx.engine}, backend ${backend})`,
+    `training ${config.model.kind} on ${ctx.split.train.length} rows (backend ${backend})`,
   );
   const outcome = await timed(ctx.timings, 'train', () =>
     train({

@@ -27,14 +27,12 @@ describe('the model version pins the engine', () => {
   it('gives the JavaScript kernel another version than WebAssembly SIMD, and says which trained', async () => {
     const simd = await train({});
     expect(simd.code, simd.output).toBe(0);
-    expect(simd.output).toContain('engine dense (wasm-simd)');
     expect(await lineage()).toMatchObject({ trainer: 'dense', kernel: 'wasm-simd' });
     const simdVersion = versionIn(simd.output);
     expect(simdVersion).toBeDefined();
 
     const js = await train({ MLOPS_DENSE_KERNEL: 'js' });
     expect(js.code, js.output).toBe(0);
-    expect(js.output).toContain('engine dense (js)');
     // Not "up to date": the saved model was trained by another engine.
     expect(js.output).not.toContain('training skipped');
     expect(await lineage()).toMatchObject({ trainer: 'dense', kernel: 'js' });
