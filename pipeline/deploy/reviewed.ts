@@ -8,8 +8,9 @@
  * Same version, same weights: the reviewed model. Same version, other weights:
  * the same inputs trained other bytes (a tampered artifact, another backend), so
  * the deploy stops. Another version: main moved past the pull request's head
- * (data, config or training code), so the model trained on main goes live,
- * gated against production by the workflow, and the pull request is told.
+ * (data, config or training code), or trained on another engine (part of the
+ * version), so the model trained on main goes live, gated against production
+ * by the workflow, and the pull request is told.
  * No pull request, no comment, or a comment about an older push: nothing was
  * reviewed, so the deploy stops unless unreviewed deploys are allowed.
  */
@@ -123,7 +124,7 @@ export function decideReviewed(check: ReviewCheck): ReviewDecision {
       hint: "Either the model artifact was altered, or training is not reproducible between the two runs: compare the backend and versions in the two reports' lineage.",
     };
   }
-  const why = `the merged commit ${short(evidence!.commit)} trains another model than the pull request's head ${short(pr.headSha)} (main moved: its data, config or training code differ), so the model trained on main went live, after the gates against production; the reviewed model was not deployed`;
+  const why = `the merged commit ${short(evidence!.commit)} trains another model than the pull request's head ${short(pr.headSha)} (main moved, or it trained on another engine: its data, config, training code or engine differ), so the model trained on main went live, after the gates against production; the reviewed model was not deployed`;
   return {
     kind: 'main-moved',
     deploy: true,
