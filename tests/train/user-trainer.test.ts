@@ -64,7 +64,7 @@ export default defineTrainer({
         verbose: 0,
         validationData: [vx, vy],
       });
-      await onEpoch({ epoch, loss: Number(h.history.loss[0]), val_loss: Number(h.history.val_loss[0]) });
+      await onEpoch({ epoch, loss: Number(h.history.loss?.[0]), val_loss: Number(h.history.val_loss?.[0]) });
     }
     tf.dispose([x, y, vx, vy]);
     return { network: net };
