@@ -1,7 +1,7 @@
 /**
- * A gs:// remote through the real @google-cloud/storage client: against
- * fake-gcs-server (a GCS emulator), and, for the faults an emulator cannot
- * produce (5xx, dropped connections), against the hand-written stand-in.
+ * A gs:// remote through the real @google-cloud/storage client against
+ * fake-gcs-server (a GCS emulator), behind a proxy that injects the faults an
+ * emulator cannot produce on cue (5xx, 429, dropped and cut connections).
  */
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,17 +16,20 @@ import {
 } from '../../pipeline/data/dvc/workspace.js';
 import { pullData, pushData, type SyncOptions } from '../../pipeline/data/sync.js';
 import { PipelineError } from '../../pipeline/errors.js';
-import { startFakeGcs, type FakeGcs } from '../storage/fake-gcs.js';
 import { startGcsEmulator, type GcsEmulator } from '../support/gcs-emulator.js';
+import { startGcsFaultProxy, type GcsFaultProxy } from '../support/gcs-fault-proxy.js';
 
 let dir: string;
-let gcs: FakeGcs;
+let emulator: GcsEmulator;
+/** The emulator behind the fault-injecting proxy: the client is given `gcs.endpoint`. */
+let gcs: GcsFaultProxy;
 let ws: Workspace;
 let options: SyncOptions;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gcs-remote-'));
-  gcs = await startFakeGcs('team-data');
+  emulator = await startGcsEmulator(['team-data']);
+  gcs = await startGcsFaultProxy(emulator.endpoint);
   await mkdir(join(dir, '.dvc'));
   await writeFile(
     join(dir, '.dvc', 'config'),
@@ -58,6 +61,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await gcs.close();
+  await emulator.close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -81,17 +85,21 @@ describe('gs:// remote through @google-cloud/storage', () => {
     // Several: one listing per two-hex folder.
     gcs.faults.push({ method: 'GET', path: /\/o\?prefix=/, action: 503 });
     gcs.faults.push({ method: 'POST', path: /uploadType=multipart/, action: 503 });
-    gcs.faults.push({ method: 'POST', path: /uploadType=multipart/, action: 'drop' });
-    gcs.faults.push({ method: 'PUT', path: /uploadType=resumable/, action: 'drop' });
+    gcs.faults.push({ method: 'POST', path: /uploadType=multipart/, action: 'reset' });
+    gcs.faults.push({ method: 'PUT', path: /uploadType=resumable/, action: 'reset' });
     const pointers = await resolveTargets(ws, []);
     const first = await pushData(ws, pointers, options);
     expect(first).toMatchObject({ remote: 'gs://team-data/dvcstore', transferred: 3, skipped: 1 });
     expect(gcs.log.filter((l) => l.endsWith('-> 503'))).toHaveLength(3);
-    expect(gcs.log.filter((l) => l.endsWith('-> drop'))).toHaveLength(2);
+    expect(gcs.log.filter((l) => l.endsWith('-> reset'))).toHaveLength(2);
     expect(gcs.log.some((l) => l.includes('uploadType=resumable'))).toBe(true);
     expect(gcs.log.some((l) => l.includes('uploadType=multipart'))).toBe(true);
     const rowsOid = pointers.find((p) => p.out.path === 'rows.csv')!.out.md5;
-    expect(gcs.objects.get(`dvcstore/${objectKey(rowsOid)}`)?.toString()).toBe('id,x\n1,2\n');
+    const [stored] = await emulator.storage
+      .bucket('team-data')
+      .file(`dvcstore/${objectKey(rowsOid)}`)
+      .download();
+    expect(stored.toString()).toBe('id,x\n1,2\n');
 
     const uploadsBefore = gcs.log.filter((l) => l.startsWith('POST /upload')).length;
     const second = await pushData(ws, pointers, options);
@@ -99,14 +107,16 @@ describe('gs:// remote through @google-cloud/storage', () => {
     expect(gcs.log.filter((l) => l.startsWith('POST /upload')).length).toBe(uploadsBefore);
   });
 
-  it('pulls into a fresh clone through a dropped connection and checks out identical data', async () => {
+  it('pulls into a fresh clone through cut and dropped connections and a 429, and checks out identical data', async () => {
     await pushData(ws, await resolveTargets(ws, []), options);
     await freshClone();
-    gcs.faults.push({ method: 'GET', path: /alt=media/, action: 'drop' });
+    gcs.faults.push({ method: 'GET', path: /alt=media/, action: 'cut' });
+    gcs.faults.push({ method: 'GET', path: /alt=media/, action: 'reset' });
     gcs.faults.push({ method: 'GET', path: /alt=media/, action: 429 });
     const result = await pullData(ws, await resolveTargets(ws, []), options);
     expect(result.transferred).toBe(4);
-    expect(gcs.log.filter((l) => l.endsWith('-> drop'))).toHaveLength(1);
+    expect(gcs.faults).toEqual([]);
+    expect(gcs.log.filter((l) => / -> (cut|reset|429)$/.test(l))).toHaveLength(3);
     expect(await readFile(join(dir, 'data', 'rows.csv'), 'utf8')).toBe('id,x\n1,2\n');
     expect(await readFile(join(dir, 'data', 'images', 'sub', 'b.txt'), 'utf8')).toBe('b');
     expect(
@@ -115,14 +125,9 @@ describe('gs:// remote through @google-cloud/storage', () => {
   });
 });
 
-describe('gs:// remote on fake-gcs-server', () => {
-  let emulator: GcsEmulator;
-  beforeEach(async () => {
-    emulator = await startGcsEmulator(['team-data']);
+describe('gs:// remote on fake-gcs-server, no fault injected', () => {
+  beforeEach(() => {
     options.access!.gcs!.apiEndpoint = emulator.endpoint;
-  });
-  afterEach(async () => {
-    await emulator.close();
   });
 
   it('pushes every object (multipart and resumable), skips them on the next push, and pulls identical data into a fresh clone', async () => {

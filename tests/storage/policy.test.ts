@@ -2,15 +2,15 @@
  * A data remote and the model registry reach a bucket through one storage
  * layer: the same retries, deadlines and credentials rule. Each behaviour is
  * checked side by side, a `mlops data pull` against a registry read, with the
- * real @google-cloud/storage client talking to the GCS stand-in or to servers
- * that misbehave on 127.0.0.1.
+ * real @google-cloud/storage client talking to fake-gcs-server through a proxy
+ * that injects the faults, or to a server that never answers.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { objectKey } from '../../pipeline/data/dvc/odb.js';
 import { addData, openWorkspace, resolveTargets } from '../../pipeline/data/dvc/workspace.js';
 import { pullData, pushData } from '../../pipeline/data/sync.js';
@@ -18,7 +18,8 @@ import { PipelineError } from '../../pipeline/errors.js';
 import { openRegistry } from '../../pipeline/registry/open.js';
 import type { StorageAccess } from '../../pipeline/storage/access.js';
 import { MLOPS_BIN } from '../helpers/project.js';
-import { startFakeGcs, type FakeGcs } from './fake-gcs.js';
+import { startGcsEmulator, type GcsEmulator } from '../support/gcs-emulator.js';
+import { startGcsFaultProxy, type GcsFaultProxy } from '../support/gcs-fault-proxy.js';
 import { startSilentServer, type SilentServer } from './silent-server.js';
 
 const run = promisify(execFile);
@@ -26,7 +27,9 @@ const KEY = { type: 'service_account', client_email: 'ci@p.iam.gserviceaccount.c
 const ALIAS = 'aliases/production.json';
 
 let dir: string;
-let gcs: FakeGcs;
+let emulator: GcsEmulator;
+/** The emulator behind the fault-injecting proxy: clients are given `gcs.endpoint`. */
+let gcs: GcsFaultProxy;
 let object: string;
 
 /** Fast backoff: the number of attempts is what is checked, not the waits. */
@@ -75,9 +78,21 @@ async function mlops(args: string[], env: Record<string, string>) {
   }
 }
 
+beforeAll(async () => {
+  emulator = await startGcsEmulator(['team']);
+  await emulator.storage
+    .bucket('team')
+    .file(`models/${ALIAS}`)
+    .save('{"alias": "production"}\n', { resumable: false });
+});
+
+afterAll(async () => {
+  await emulator?.close();
+});
+
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'storage-policy-'));
-  gcs = await startFakeGcs('team');
+  gcs = await startGcsFaultProxy(emulator.endpoint);
   await mkdir(join(dir, '.dvc'));
   await mkdir(join(dir, 'data'));
   await writeFile(
@@ -91,7 +106,6 @@ beforeEach(async () => {
   await pushData(ws, await resolveTargets(ws, []), { access: access(gcs.endpoint) });
   await rm(join(dir, '.dvc', 'cache'), { recursive: true });
   await rm(join(dir, 'data', 'rows.csv'));
-  gcs.objects.set(`models/${ALIAS}`, Buffer.from('{"alias": "production"}\n'));
   gcs.log.length = 0;
 });
 
@@ -106,12 +120,13 @@ describe('one retry policy', () => {
       gcs.faults.push(
         { method: 'GET', path: /./, action: 503 },
         { method: 'GET', path: /./, action: 429 },
-        { method: 'GET', path: /alt=media/, action: 'drop' },
+        { method: 'GET', path: /alt=media/, action: 'cut' },
+        { method: 'GET', path: /alt=media/, action: 'reset' },
       );
       await work(access(gcs.endpoint));
       expect(gcs.faults, work.name).toEqual([]);
     }
-    expect(gcs.log.filter((l) => / -> (503|429|drop)$/.test(l))).toHaveLength(6);
+    expect(gcs.log.filter((l) => / -> (503|429|cut|reset)$/.test(l))).toHaveLength(8);
   });
 
   it('a bucket that keeps answering 503 is asked 6 times (5 retries) by both, then named', async () => {
@@ -121,9 +136,7 @@ describe('one retry policy', () => {
       [registryRead, `gs://team/models/${ALIAS}`],
     ] as const) {
       gcs.log.length = 0;
-      gcs.faults.push(
-        ...Array.from({ length: 20 }, () => ({ method: 'GET', path: /./, action: 503 })),
-      );
+      gcs.faults.push({ method: 'GET', path: /./, action: 503, times: 20 });
       const error = await failure(work(access(gcs.endpoint)));
       gcs.faults.length = 0;
       expect(error.code).toBe('remote');
@@ -186,13 +199,7 @@ describe('one deadline rule', () => {
       expect(gcs.faults).toEqual([]);
     }
     for (const work of [pull, registryRead]) {
-      gcs.faults.push(
-        ...Array.from({ length: 10 }, () => ({
-          method: 'GET',
-          path: /alt=media/,
-          action: 'stall' as const,
-        })),
-      );
+      gcs.faults.push({ method: 'GET', path: /alt=media/, action: 'stall', times: 10 });
       const error = await failure(work(access(gcs.endpoint)));
       gcs.faults.length = 0;
       expect(error.message, work.name).toMatch(/: no data for 0\.5 s$/);
