@@ -6,8 +6,6 @@
 import { spawn } from 'node:child_process';
 import { watch, type FSWatcher } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -19,6 +17,8 @@ import {
 } from '../../pipeline/data/dvc/workspace.js';
 import { pullData, pushData } from '../../pipeline/data/sync.js';
 import { MLOPS_BIN } from '../helpers/project.js';
+import { startGcsEmulator } from '../support/gcs-emulator.js';
+import { startGcsFaultProxy } from '../support/gcs-fault-proxy.js';
 
 const ROWS = 'id,x,label\n1,0.5,a\n2,1.5,b\n3,2.5,a\n4,3.5,b\n';
 
@@ -52,16 +52,6 @@ async function freshClone(): Promise<void> {
   await rm(join(dir, 'data', 'images'), { recursive: true });
 }
 
-/** An HTTP server that starts every answer, sends a few bytes, and then nothing. */
-async function stallingServer(): Promise<{ endpoint: string; server: Server }> {
-  const server = createServer((req, res) => {
-    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': '1000000' });
-    res.write(Buffer.alloc(100, 0x78));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
-}
-
 async function deadPid(): Promise<number> {
   const child = spawn(process.execPath, ['-e', '']);
   await new Promise((resolve) => child.on('exit', resolve));
@@ -76,8 +66,13 @@ const exists = (path: string) =>
 
 describe('temporary files', () => {
   it('a pull killed mid-download leaves a temporary object in the cache, and the next pull removes it', async () => {
+    // The data is in the bucket; every download of it starts and then falls silent.
+    const emulator = await startGcsEmulator(['team-data']);
+    const gcs = await startGcsFaultProxy(emulator.endpoint);
+    const access = { gcs: { apiEndpoint: emulator.endpoint, projectId: 'test' } };
+    await pushData(ws, await resolveTargets(ws, []), { remote: 'cloud', access });
+    gcs.faults.push({ method: 'GET', path: /alt=media/, action: 'stall', times: Infinity });
     await freshClone();
-    const { endpoint, server } = await stallingServer();
     const folder = join(dir, '.dvc', 'cache', 'files', 'md5', rowsOid.slice(0, 2));
     const child = spawn(
       process.execPath,
@@ -85,7 +80,7 @@ describe('temporary files', () => {
       {
         cwd: dir,
         // Long enough that the download is not abandoned before it is killed.
-        env: { ...process.env, MLOPS_GCS_ENDPOINT: endpoint, MLOPS_REMOTE_TIMEOUT: '600' },
+        env: { ...process.env, MLOPS_GCS_ENDPOINT: gcs.endpoint, MLOPS_REMOTE_TIMEOUT: '600' },
         stdio: 'ignore',
       },
     );
@@ -102,8 +97,8 @@ describe('temporary files', () => {
       expect(await readdir(folder)).toEqual(temps); // the killed process could not clean up
     } finally {
       child.kill('SIGKILL');
-      server.closeAllConnections();
-      server.close();
+      await gcs.close();
+      await emulator.close();
     }
     await pullData(ws, await resolveTargets(ws, []), { remote: 'local' });
     expect(await readdir(folder)).toEqual([rowsOid.slice(2)]);

@@ -1,7 +1,5 @@
 import { execFile } from 'node:child_process';
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -26,6 +24,7 @@ import {
 } from '../../pipeline/registry/registry.js';
 import { trainPenguins, type TrainedModel } from '../support/trained-penguins.js';
 import { startGcsEmulator, type GcsEmulator } from '../support/gcs-emulator.js';
+import { startGcsFaultProxy } from '../support/gcs-fault-proxy.js';
 
 const run = promisify(execFile);
 const models: TrainedModel[] = [];
@@ -219,19 +218,16 @@ it('the GCS store goes through generation preconditions (412) when promotions ra
 });
 
 it('a bucket the account may not use is a remote error naming the store, for every operation', async () => {
-  // What GCS answers an account without the role on the bucket.
-  const denied = createServer((req, res) => {
-    req.resume();
-    res.writeHead(403, { 'content-type': 'application/json; charset=UTF-8' });
-    const message = 'deployer@p.iam.gserviceaccount.com does not have storage.objects access';
-    res.end(JSON.stringify({ error: { code: 403, message, errors: [{ message }] } }));
+  // What GCS answers an account without the role on the bucket, to every request.
+  const denied = await startGcsFaultProxy(gcs.endpoint);
+  denied.faults.push({
+    path: /./,
+    action: 403,
+    times: Infinity,
+    message: 'deployer@p.iam.gserviceaccount.com does not have storage.objects access',
   });
-  await new Promise<void>((resolve) => denied.listen(0, '127.0.0.1', resolve));
-  const { port } = denied.address() as AddressInfo;
   try {
-    const store = openRegistry('gs://models/locked', {
-      gcs: { apiEndpoint: `http://127.0.0.1:${port}` },
-    });
+    const store = openRegistry('gs://models/locked', { gcs: { apiEndpoint: denied.endpoint } });
     for (const attempt of [
       () => listVersions(store),
       () => readAlias(store, 'production'),
@@ -245,8 +241,11 @@ it('a bucket the account may not use is a remote error naming the store, for eve
       );
       expect((error as PipelineError).hint).toContain('roles/storage.objectUser');
     }
+    // Refused, not failed half-way: nothing reached the bucket.
+    const [written] = await gcs.storage.bucket('models').getFiles({ prefix: 'locked/' });
+    expect(written).toEqual([]);
   } finally {
-    await new Promise((resolve) => denied.close(resolve));
+    await denied.close();
   }
 });
 
