@@ -322,13 +322,15 @@ describe('mlops data and dvc agree on every hash', () => {
       };
       // `repo` is dvc's side; mlops works on a copy of the same data with a remote of its own.
       const ours = await newRepo('mlops-side', '../mlops-store');
-      await writeTargets(repo, targets);
-      await writeTargets(ours, targets);
+      await Promise.all([writeTargets(repo, targets), writeTargets(ours, targets)]);
+      /** A step of both tools, run side by side: each uses one of the two cores. */
+      const both = async (theirs: () => Promise<unknown>, ...args: string[]) => {
+        const [r] = await Promise.all([mlops(ours, ...args), theirs()]);
+        expect(r.code, `${replay}\n${r.output}`).toBe(0);
+      };
 
       // Every target in one command each: dvc takes a second to start.
-      await dvc(repo, 'add', '-q', ...names);
-      const add = await mlops(ours, 'data', 'add', ...names);
-      expect(add.code, `${replay}\n${add.output}`).toBe(0);
+      await both(() => dvc(repo, 'add', '-q', ...names), 'data', 'add', ...names);
       for (const name of names)
         expect(await readFile(join(ours, `${name}.dvc`), 'utf8'), about(name)).toBe(
           await readFile(join(repo, `${name}.dvc`), 'utf8'),
@@ -339,9 +341,7 @@ describe('mlops data and dvc agree on every hash', () => {
       // Same `.dir` objects and files under the same cache paths, byte for byte.
       await expectSameFiles(join(ours, '.dvc', 'cache'), join(repo, '.dvc', 'cache'), replay);
 
-      await dvc(repo, 'push', '-q');
-      const push = await mlops(ours, 'data', 'push');
-      expect(push.code, `${replay}\n${push.output}`).toBe(0);
+      await both(() => dvc(repo, 'push', '-q'), 'data', 'push');
       await expectSameFiles(join(dir, 'mlops-store'), join(dir, 'store'), replay);
 
       // Fresh clones: each side pulls what the other pushed.
@@ -349,16 +349,20 @@ describe('mlops data and dvc agree on every hash', () => {
         await rm(join(root, '.dvc', 'cache'), { recursive: true, force: true });
         for (const name of names) await rm(join(root, name), { recursive: true, force: true });
       }
-      await dvc(repo, 'remote', 'modify', 'local', 'url', '../mlops-store');
-      await dvc(ours, 'remote', 'modify', 'local', 'url', '../store');
-      const pull = await mlops(repo, 'data', 'pull');
+      await Promise.all([
+        dvc(repo, 'remote', 'modify', 'local', 'url', '../mlops-store'),
+        dvc(ours, 'remote', 'modify', 'local', 'url', '../store'),
+      ]);
+      const [pull] = await Promise.all([mlops(repo, 'data', 'pull'), dvc(ours, 'pull', '-q')]);
       expect(pull.code, `${replay}\n${pull.output}`).toBe(0);
       await expectCheckedOut(repo, targets, about);
-      const status = await mlops(repo, 'data', 'status');
-      expect(status.code, `${replay}\n${status.output}`).toBe(0);
-      await dvc(ours, 'pull', '-q');
       await expectCheckedOut(ours, targets, about);
-      expect(await dvc(ours, 'status'), replay).toMatch(/up to date/);
+      const [status, dvcStatus] = await Promise.all([
+        mlops(repo, 'data', 'status'),
+        dvc(ours, 'status'),
+      ]);
+      expect(status.code, `${replay}\n${status.output}`).toBe(0);
+      expect(dvcStatus, replay).toMatch(/up to date/);
     },
     SLOW * 2,
   );

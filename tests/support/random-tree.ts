@@ -16,7 +16,7 @@ import seedrandom from 'seedrandom';
  * backslash, and names that are a prefix of others ("a" and "a-1" sort
  * differently as path strings and as path parts).
  */
-export const TRICKY_NAMES = [
+const TRICKY_NAMES = [
   'a',
   'a b',
   'b c',
