@@ -8,6 +8,7 @@ import { fmt } from '../../../pipeline/report/markdown.js';
 import { openRun } from '../../../pipeline/run/context.js';
 import { evaluateStage } from '../../../pipeline/run/evaluate-stage.js';
 import { trainStage } from '../../../pipeline/run/train-stage.js';
+import { accessFromEnv } from '../../../pipeline/storage/access.js';
 import {
   cacheAvailable,
   lockfileHash,
@@ -29,7 +30,9 @@ export interface TrainOutcome {
 }
 
 export async function trainAction(settings: TrainSettings): Promise<TrainOutcome> {
-  const ctx = await openRun(settings.config, settings.overrides);
+  // The remote's key, when the workflow gives one (MLOPS_GCS_CREDENTIALS), as `mlops` reads it.
+  const remoteAccess = accessFromEnv(process.env);
+  const ctx = await openRun(settings.config, settings.overrides, { remoteAccess });
   const { config } = ctx.loaded;
   const modelPath = workspacePath(ctx.paths.model);
   const useCache = settings.cache && !settings.force && cacheAvailable();
@@ -49,7 +52,7 @@ export async function trainAction(settings: TrainSettings): Promise<TrainOutcome
   const result = await evaluateStage(ctx, bundle);
   bundle.network.dispose();
   if (useCache && !cacheHit && !reused) await save([modelPath], key);
-  if (settings.dataBase) await writeDataChanges(ctx, settings.dataBase);
+  if (settings.dataBase) await writeDataChanges(ctx, settings.dataBase, remoteAccess);
 
   const trained = !reused;
   const how = cacheHit
