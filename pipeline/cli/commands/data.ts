@@ -1,7 +1,13 @@
 /** `mlops data add|push|pull|refresh|status|diff`: DVC-compatible data versioning without Python. */
 import type { Command } from 'commander';
 import { PipelineError } from '../../errors.js';
-import { addData, dataStatus, openWorkspace, resolveTargets } from '../../data/dvc/workspace.js';
+import {
+  addData,
+  dataStatus,
+  indexPointers,
+  openWorkspace,
+  resolveTargets,
+} from '../../data/dvc/workspace.js';
 import type { RemoteAccess } from '../../data/remote/open.js';
 import { pullData, pushData } from '../../data/sync.js';
 import { refreshData } from '../../data/refresh.js';
@@ -54,8 +60,9 @@ export function registerDataCommands(program: Command): void {
     .description('hash data into .dvc/cache, write PATH.dvc and git-ignore PATH')
     .action(async (paths: string[]) => {
       const ws = await openWorkspace(process.cwd());
+      const index = await indexPointers(ws);
       for (const path of paths) {
-        const r = await addData(ws, path);
+        const r = await addData(ws, path, index);
         say(
           'add',
           `${show(r.pointer)}: md5 ${r.md5}, ${r.size} bytes${r.nfiles === undefined ? '' : `, ${r.nfiles} files`}`,

@@ -41,22 +41,40 @@ export async function findPointers(ws: Workspace): Promise<string[]> {
   return found.sort();
 }
 
+/** Every pointer file with the data path it names (undefined: unreadable), in findPointers' order. */
+export type PointerIndex = Map<string, string | undefined>;
+
+/**
+ * What every pointer names, read once: a command that adds many paths passes
+ * it to each addData, which would otherwise walk the repository and read
+ * every pointer again for each path.
+ */
+export async function indexPointers(ws: Workspace): Promise<PointerIndex> {
+  const index: PointerIndex = new Map();
+  for (const file of await findPointers(ws)) {
+    try {
+      index.set(file, (await readPointer(file)).dataPath);
+    } catch {
+      index.set(file, undefined); // an unreadable pointer tracks nothing we can match
+    }
+  }
+  return index;
+}
+
 /**
  * The pointer that tracks a data path: PATH.dvc, else whichever pointer names
  * PATH (the repository's `data.dvc` tracks `data/penguins.json`), else PATH.dvc
  * as it would be written.
  */
-async function pointerFileFor(ws: Workspace, dataPath: string): Promise<string> {
+async function pointerFileFor(
+  ws: Workspace,
+  dataPath: string,
+  index?: PointerIndex,
+): Promise<string> {
   const own = `${dataPath}.dvc`;
-  const candidates = await findPointers(ws);
-  if (candidates.includes(own)) return own;
-  for (const file of candidates) {
-    try {
-      if ((await readPointer(file)).dataPath === dataPath) return file;
-    } catch {
-      // an unreadable pointer tracks nothing we can match
-    }
-  }
+  const pointers = index ?? (await indexPointers(ws));
+  if (pointers.has(own)) return own;
+  for (const [file, named] of pointers) if (named === dataPath) return file;
   return own;
 }
 
@@ -148,7 +166,11 @@ export interface AddResult {
  * a DVC 2 pointer tracks moves it to DVC 3, as `dvc add` does for changed
  * data and `dvc cache migrate --dvc-files` for the rest.
  */
-export async function addData(ws: Workspace, target: string): Promise<AddResult> {
+export async function addData(
+  ws: Workspace,
+  target: string,
+  index?: PointerIndex,
+): Promise<AddResult> {
   const dataPath = resolve(target).replace(/[\\/]+$/, '');
   await checkOutput(ws, dataPath, target);
   const hashed = await hashPath(dataPath, 'md5');
@@ -161,7 +183,7 @@ export async function addData(ws: Workspace, target: string): Promise<AddResult>
   // Re-adding tracked data updates the pointer that tracks it, as the hint of a
   // stale pointer tells the user to; a second pointer to the same path would
   // leave the one mlops.yaml names stale.
-  const pointerFile = await pointerFileFor(ws, dataPath);
+  const pointerFile = await pointerFileFor(ws, dataPath, index);
   const gitignore = join(dirname(dataPath), '.gitignore');
   await confine(repository(ws), pointerFile, `${target}: its pointer ${pointerFile}`);
   await confine(repository(ws), gitignore, `${target}: ${gitignore}`);
@@ -181,6 +203,7 @@ export async function addData(ws: Workspace, target: string): Promise<AddResult>
     },
     previous,
   );
+  index?.set(pointerFile, dataPath);
   await addToGitignore(gitignore, [`/${basename(dataPath)}`]);
   // What `dvc init` would have written, so the cache never lands in git.
   await addToGitignore(join(ws.root, '.dvc', '.gitignore'), ['/config.local', '/tmp', '/cache']);
