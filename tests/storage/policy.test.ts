@@ -192,6 +192,17 @@ describe('one deadline rule', () => {
     }
   }, 60_000);
 
+  it('an answer slower than a third of --timeout is given up and asked again, by both', async () => {
+    for (const work of [pull, registryRead]) {
+      gcs.log.length = 0;
+      // 1.2 s: more than the 0.5 s each request of a 1.5 s --timeout may take.
+      gcs.faults.push({ method: 'GET', path: /./, action: { delay: 1200 } });
+      await work(access(gcs.endpoint));
+      expect(gcs.faults, work.name).toEqual([]);
+      expect(gcs.log.length, work.name).toBeGreaterThan(1);
+    }
+  }, 60_000);
+
   it('a download that stops sending is cut after the same silence and read again, by both', async () => {
     for (const work of [pull, registryRead]) {
       gcs.faults.push({ method: 'GET', path: /alt=media/, action: 'stall' });
