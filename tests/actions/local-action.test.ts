@@ -251,6 +251,43 @@ describe('each action run by @github/local-action', { timeout: 120_000 }, () => 
     });
   });
 
+  it('propose pushes the changed pointer to its branch and opens one pull request', async () => {
+    const scratch = await mkdtemp(join(tmpdir(), 'mlops-propose-'));
+    const repo = 'octo-org/octo-repo';
+    const github = await startGitHubServer({
+      repo,
+      tokens: { [TOKEN]: { login: null, actor: 'github-actions[bot]', pullRequestsWrite: true } },
+    });
+    const git = (cwd: string, ...args: string[]) =>
+      exec('git', ['-c', 'user.name=dev', '-c', 'user.email=dev@example.org', ...args], { cwd });
+    try {
+      const origin = join(scratch, 'origin.git');
+      const work = join(scratch, 'work');
+      await git(scratch, 'init', '-q', '--bare', '-b', 'main', origin);
+      await git(scratch, 'init', '-q', '-b', 'main', work);
+      await writeFile(join(work, 'data.dvc'), 'outs:\n- md5: aaa\n');
+      await git(work, 'add', '-A');
+      await git(work, 'commit', '-q', '-m', 'data');
+      await git(work, 'remote', 'add', 'origin', origin);
+      await git(work, 'push', '-q', 'origin', 'main');
+      await writeFile(join(work, 'data.dvc'), 'outs:\n- md5: bbb\n');
+      await writeFile(join(scratch, 'body.md'), 'Fresh data.\n');
+      const run = await localAction(
+        'propose',
+        { WORKSPACE: work, REPOSITORY: repo, BODY_FILE: join(scratch, 'body.md'), TOKEN },
+        { GITHUB_API_URL: github.url },
+      );
+      expect(run.code, run.stdout).toBe(0);
+      expect(run.outputs).toMatchObject({ result: 'created', 'pr-number': expect.any(String) });
+      const { stdout } = await git(origin, 'show', 'mlops/data-refresh:data.dvc');
+      expect(stdout).toContain('md5: bbb');
+      expect(github.violations).toEqual([]);
+    } finally {
+      await github.close();
+      await rm(scratch, { recursive: true, force: true });
+    }
+  });
+
   it('deploy-vm in dry run checks the keys and the model and changes nothing', async () => {
     const keygen = (file: string, comment: string) =>
       exec('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', join(keys, file)]);
