@@ -202,13 +202,14 @@ describe('a broken model module', () => {
     [
       'a throw in the builder',
       NET.replace('const net = ', "throw new Error('no such layer');\n  const net = "),
-      // The line is the module's own, mapped through the bundle's source map.
-      '/models/net.ts:5:',
+      // The line is the module's own, mapped through the bundle's source map,
+      // named relative to the project as a trainer file's throw is.
+      'model.module models/net.ts: its builder threw at models/net.ts:5:',
     ],
     [
       'a wrong output shape',
       NET.replace('units: outputs,', 'units: outputs + 1,'),
-      "expected the model's output shape to be [batch, 3] (3 classes, softmax), got [batch,4]",
+      "expected the model's output shape to be [batch, 3] (3 classes, softmax), got [batch, 4]",
     ],
     [
       'a model over the parameter limit',
@@ -231,6 +232,7 @@ describe('a broken model module', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('model.module models/net.ts');
     expect(result.stderr).toContain(says);
+    expect(result.stderr).not.toContain(project.dir);
     expect(await project.exists('artifacts/model')).toBe(false);
   });
 });

@@ -287,7 +287,7 @@ describe('a broken trainer', () => {
       ),
     );
     expect(stderr).toContain(
-      "model.kind tiny-net: trainers/tiny-net.ts: expected the network's output shape to be [batch, 3] (outputs), got [batch,4]",
+      "model.kind tiny-net: trainers/tiny-net.ts: expected the model's output shape to be [batch, 3] (3 classes, softmax), got [batch, 4]",
     );
   });
 

@@ -8,7 +8,8 @@ import type { z } from 'zod';
 import { formatCount, MAX_PARAMETERS } from '../../config/limits.js';
 import { PipelineError } from '../../errors.js';
 import type { FeatureInput } from '../../prepare/feature-inputs.js';
-import { importRepositoryModule } from './repository-module.js';
+import { checkNetworkShape, isLayersModel, shapeText } from './network-shape.js';
+import { importRepositoryModule, thrownAt, type ModuleFailure } from './repository-module.js';
 
 /**
  * What the builder is given about the inputs. By default the model takes one
@@ -121,47 +122,33 @@ export function moduleParams(
 export function buildModel(
   mod: ModelModule,
   module: string,
+  dir: string,
   args: Parameters<ModelBuilder>,
 ): tfl.LayersModel {
   const [inputs, task, outputs] = args;
+  const fail = (message: string, cause?: unknown) => moduleError(module, message, cause);
   let model: tfl.LayersModel;
   try {
     model = mod.build(...args);
   } catch (error) {
-    const stack = (error as Error).stack?.split('\n')[1]?.trim();
-    throw moduleError(
-      module,
-      `its builder threw: ${(error as Error).message ?? error}${stack ? ` (${stack})` : ''}`,
+    const at = thrownAt(error, dir);
+    throw fail(
+      `its builder threw${at ? ` at ${at}` : ''}: ${(error as Error).message ?? error}`,
       error,
     );
   }
-  const shape = (s: unknown) => JSON.stringify(s).replaceAll('null', 'batch');
-  if (!model || typeof model.fit !== 'function' || !Array.isArray(model.inputs))
-    throw moduleError(module, 'expected its builder to return a tfjs LayersModel');
-  if (mod.inputs === 'features') checkFeatureInputs(model, module, inputs);
-  else {
-    if (model.inputs.length !== 1)
-      throw moduleError(module, `expected a model with one input, got ${model.inputs.length}`);
-    const inShape = model.inputs[0]!.shape;
-    if (inShape.length !== 2 || inShape[1] !== inputs.size)
-      throw moduleError(
-        module,
-        `expected the model's input shape to be [batch, ${inputs.size}] (inputs.size), got ${shape(inShape)}`,
-      );
-  }
-  if (model.outputs.length !== 1)
-    throw moduleError(module, `expected a model with one output, got ${model.outputs.length}`);
-  const outShape = model.outputs[0]!.shape;
-  if (outShape.length !== 2 || outShape[1] !== outputs)
-    throw moduleError(
-      module,
-      `expected the model's output shape to be [batch, ${outputs}] (${task === 'classification' ? `${outputs} classes, softmax` : 'one value'}), got ${shape(outShape)}`,
-    );
+  if (!isLayersModel(model)) throw fail('expected its builder to return a tfjs LayersModel');
+  const vector = mod.inputs === 'vector';
+  if (!vector) checkFeatureInputs(model, inputs, fail);
+  checkNetworkShape(
+    model,
+    { task, outputs, ...(vector ? { input: { size: inputs.size, name: 'inputs.size' } } : {}) },
+    fail,
+  );
   const parameters = model.countParams();
   if (parameters > MAX_PARAMETERS) {
     model.dispose();
-    throw moduleError(
-      module,
+    throw fail(
       `its model has ${formatCount(parameters)} parameters; expected at most ${formatCount(MAX_PARAMETERS)}`,
     );
   }
@@ -169,19 +156,25 @@ export function buildModel(
 }
 
 /** With inputs = 'features': one [batch, 1] input per feature, in the order of inputs.features. */
-function checkFeatureInputs(model: tfl.LayersModel, module: string, inputs: ModelInputs): void {
+function checkFeatureInputs(
+  model: tfl.LayersModel,
+  inputs: ModelInputs,
+  fail: ModuleFailure,
+): void {
   const names = inputs.features.map((f) => f.name);
+  const wrong = (message: string) => {
+    model.dispose();
+    return fail(message);
+  };
   if (model.inputs.length !== names.length)
-    throw moduleError(
-      module,
+    throw wrong(
       `expected a model with one input per feature (inputs = 'features'), ${names.length} in the order of inputs.features (${names.join(', ')}), got ${model.inputs.length}`,
     );
   model.inputs.forEach((input, i) => {
     const s = input.shape;
-    if (s.length !== 2 || s[1] !== 1)
-      throw moduleError(
-        module,
-        `expected input ${i + 1} (feature ${names[i]}) to have the shape [batch, 1], got ${JSON.stringify(s).replaceAll('null', 'batch')}`,
+    if (s.length !== 2 || s[0] !== null || s[1] !== 1)
+      throw wrong(
+        `expected input ${i + 1} (feature ${names[i]}) to have the shape [batch, 1], got ${shapeText(s)}`,
       );
   });
 }

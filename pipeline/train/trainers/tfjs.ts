@@ -48,7 +48,7 @@ export const tfjsTrainer: Trainer = {
     const module = config.module!;
     const classification = config.task === 'classification';
     const mod = await loadModelModule(dir, module);
-    const built = buildModel(mod, module, [
+    const built = buildModel(mod, module, dir, [
       { size: inputSize, features: featureInputs(preprocess) },
       config.task,
       outputs,

@@ -6,7 +6,6 @@
  * model is saved, gated, served and benchmarked as a built-in one.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
@@ -14,6 +13,7 @@ import { PipelineError } from '../../errors.js';
 import { initBackend } from '../backend.js';
 import type { EpochLog } from '../fit.js';
 import type { UserTrainer, UserTrainerResult } from './define-trainer.js';
+import { checkNetworkShape, isLayersModel } from './network-shape.js';
 import { importRepositoryModule, thrownAt } from './repository-module.js';
 import type { KeyOf, ResolvedTrainer } from './types.js';
 
@@ -50,30 +50,6 @@ function paramIssues(error: z.ZodError, keyOf: KeyOf): string {
       });
     })
     .join('; ');
-}
-
-function checkNetwork(
-  network: unknown,
-  inputSize: number,
-  outputs: number,
-  fail: ReturnType<typeof failure>,
-): asserts network is tfl.LayersModel {
-  const model = network as tfl.LayersModel | undefined;
-  if (!model || typeof model.predict !== 'function' || !Array.isArray(model.inputs))
-    throw fail('expected its fit to return { network } with a tfjs LayersModel');
-  const shape = (s: unknown) => JSON.stringify(s).replaceAll('null', 'batch');
-  const inShape = model.inputs.length === 1 ? model.inputs[0]!.shape : undefined;
-  const outShape = model.outputs.length === 1 ? model.outputs[0]!.shape : undefined;
-  const problem =
-    !inShape || inShape.length !== 2 || inShape[1] !== inputSize
-      ? `expected the network's input shape to be [batch, ${inputSize}] (inputSize), got ${model.inputs.length === 1 ? shape(inShape) : `${model.inputs.length} inputs`}`
-      : !outShape || outShape.length !== 2 || outShape[1] !== outputs
-        ? `expected the network's output shape to be [batch, ${outputs}] (outputs), got ${model.outputs.length === 1 ? shape(outShape) : `${model.outputs.length} outputs`}`
-        : undefined;
-  if (problem) {
-    model.dispose();
-    throw fail(problem);
-  }
 }
 
 /** Bundles, imports and checks the trainer file of `kind`; exit 2 naming the file for what is wrong. */
@@ -136,7 +112,14 @@ export async function loadUserTrainer(
           error,
         );
       }
-      checkNetwork(result?.network, inputSize, outputs, fail);
+      const network: unknown = result?.network;
+      if (!isLayersModel(network))
+        throw fail('expected its fit to return { network } with a tfjs LayersModel');
+      checkNetworkShape(
+        network,
+        { task: model.task, outputs, input: { size: inputSize, name: 'inputSize' } },
+        fail,
+      );
       const history = result.history ?? logs;
       const seconds = (performance.now() - started) / 1000;
       return {
