@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { BACKENDS, type BackendName } from './backend-names.js';
+import { registerSegmentSum } from './segment-sum.js';
 
 export { BACKENDS, type BackendName };
 
@@ -40,6 +41,8 @@ export function initBackend(prefer?: BackendName): Promise<BackendName> {
     for (const name of order) {
       if (await tryBackend(name)) {
         await tf.ready();
+        // Kernels the backend lacks, registered here so that every trainer has them.
+        registerSegmentSum(name);
         return name;
       }
     }

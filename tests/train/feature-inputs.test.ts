@@ -12,7 +12,6 @@ import { predictRows, type Prediction } from '../../pipeline/predict/predict.js'
 import type { Preprocess } from '../../pipeline/prepare/preprocess.js';
 import { createPredictionServer } from '../../pipeline/serve/server.js';
 import { initBackend } from '../../pipeline/train/backend.js';
-import { registerSegmentSum } from '../../pipeline/train/trainers/segment-sum.js';
 import { penguinRows, penguinsProject, runMlops, type TempProject } from '../helpers/project.js';
 
 /** Island and Sex through embeddings, the four measurements through a dense layer. */
@@ -194,10 +193,9 @@ describe('a model module taking one input per feature', () => {
   });
 });
 
-describe('the segment sum registered for the wasm backend', () => {
+describe('the segment sum the backend set-up registers for wasm', () => {
   it('sums rows into their segments as the gradient of an embedding needs', async () => {
-    const backend = await initBackend();
-    registerSegmentSum(backend);
+    await initBackend();
     const x = tf.tensor2d([1, 2, 3, 4, 5, 6, 7, 8], [4, 2]);
     const ids = tf.tensor1d([2, 0, 2, -1], 'int32');
     const sums = tf.unsortedSegmentSum(x, ids, 3);

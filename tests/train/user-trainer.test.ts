@@ -196,6 +196,56 @@ describe('a trainer of your own (trainers/<kind>.ts)', () => {
   });
 });
 
+/**
+ * A network with an embedding layer: its gradient is an UnsortedSegmentSum,
+ * which the wasm backend has only as the pipeline registers it. The embedding
+ * reads the encoded row, negatives clipped by a relu, as indices.
+ */
+const EMBEDDING_TRAINER = TRAINER.replace(
+  /const net = tfl\.sequential\(\);[\s\S]*?\n {4}net\.compile/,
+  `const input = tfl.input({ shape: [inputSize] });
+    const indices = tfl.layers.activation({ activation: 'relu' }).apply(input) as tfl.SymbolicTensor;
+    const embedded = tfl.layers.flatten().apply(
+      tfl.layers.embedding({
+        inputDim: 8,
+        outputDim: 2,
+        embeddingsInitializer: tfl.initializers.randomUniform({ seed }),
+      }).apply(indices),
+    ) as tfl.SymbolicTensor;
+    const hidden = tfl.layers.dense({
+      units: widthOf(params.units),
+      activation: params.activation,
+      kernelInitializer: tfl.initializers.glorotUniform({ seed }),
+    }).apply(tfl.layers.concatenate().apply([input, embedded])) as tfl.SymbolicTensor;
+    const out = tfl.layers.dense({
+      units: outputs,
+      activation: classification ? 'softmax' : 'linear',
+      kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + 1 }),
+    }).apply(hidden) as tfl.SymbolicTensor;
+    const net = tfl.model({ inputs: input, outputs: out });
+    net.compile`,
+);
+
+describe('a trainer of your own whose network has an embedding', () => {
+  it('trains on the wasm backend with mlops run: the gradient of the embedding is registered there', async () => {
+    expect(EMBEDDING_TRAINER).not.toBe(TRAINER);
+    const project = await userTrainerProject();
+    try {
+      await project.write('trainers/tiny-net.ts', EMBEDDING_TRAINER);
+      const run = await runMlops(['run', '--backend', 'wasm', '--set', 'model.epochs=20'], {
+        cwd: project.dir,
+      });
+      expect(run.code, run.stderr).toBe(0);
+      const metadata = await project.readJson<{
+        lineage: { trainer: string; backend: string };
+      }>('artifacts/model/metadata.json');
+      expect(metadata.lineage).toMatchObject({ trainer: 'tiny-net', backend: 'wasm' });
+    } finally {
+      await project.remove();
+    }
+  });
+});
+
 describe('a kind with no trainer', () => {
   it('exits 2 naming model.kind, the built-in kinds and the files looked for, writing nothing', async () => {
     const project = await userTrainerProject();

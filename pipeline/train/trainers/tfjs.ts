@@ -14,7 +14,6 @@ import { featureInputs } from '../../prepare/feature-inputs.js';
 import { DivergedError, type EpochLog, type TrainingSet } from '../fit.js';
 import { readingFeatures } from './feature-model.js';
 import { buildModel, loadModelModule, moduleParams } from './model-module.js';
-import { registerSegmentSum } from './segment-sum.js';
 import type { Trainer } from './types.js';
 
 function optimizerFor(name: string, learningRate: number): tf.Optimizer {
@@ -56,8 +55,6 @@ export const tfjsTrainer: Trainer = {
       { seed },
     ]);
     const network = mod.inputs === 'features' ? readingFeatures(built, preprocess) : built;
-    // An embedding's gradient, which the wasm backend lacks.
-    registerSegmentSum(tf.getBackend());
     const started = performance.now();
     const train = tensors(input.train, inputSize, outputs, classification);
     const validation = tensors(input.validation, inputSize, outputs, classification);

@@ -4,7 +4,8 @@
  * it, training an embedding on the wasm backend throws "Kernel
  * 'UnsortedSegmentSum' not registered". Written here, from ops the backend
  * has: summing the rows of x into their segments is the one-hot matrix of the
- * segment ids, transposed, times x.
+ * segment ids, transposed, times x. initBackend (backend.ts) registers it, so
+ * every trainer has it: kind tfjs and a team's own trainer file alike.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
