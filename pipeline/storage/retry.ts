@@ -3,8 +3,9 @@
  * alike: 429, 5xx, dropped connections and cut transfers are tried again with
  * exponential backoff (5 retries from 200 ms, doubling up to 10 s, jittered); a
  * request that gets no answer is tried SILENT_ATTEMPTS times in all; bytes
- * that do not match are tried once more; anything else fails at once. The GCS
- * client's own retrying is turned off (gcs.ts): two loops would multiply the waits.
+ * that do not match are tried once more, each allowance counted apart from the
+ * others; anything else fails at once. The GCS client's own retrying is turned
+ * off (gcs.ts): two loops would multiply the waits.
  */
 import pRetry from 'p-retry';
 import { PipelineError } from '../errors.js';
@@ -48,37 +49,41 @@ export function retrying<T>(
   options: RetryOptions = {},
 ): Promise<T> {
   const retries = options.retries ?? DEFAULT_RETRY.retries;
-  let silent = 0;
+  // Each kind of failure has its own allowance, counted apart: a request that
+  // gets no answer after three 503s is still asked SILENT_ATTEMPTS times, and
+  // silences do not use up the retries of 5xx. p-retry's own bound is their sum.
+  const failed = { silent: 0, corrupt: 0, transient: 0 };
   return pRetry(
     () =>
       fn().catch((error: unknown) => {
         throw isFailure(error) ? classify(error, what) : error;
       }),
     {
-      retries: Math.max(retries, SILENT_ATTEMPTS - 1),
+      retries: retries + (SILENT_ATTEMPTS - 1) + 1,
       minTimeout: options.minTimeout ?? DEFAULT_RETRY.minTimeout,
       maxTimeout: 10_000,
       factor: 2,
       randomize: true,
       onFailedAttempt: ({ error }) => {
-        if (error instanceof RemoteFailure && error.kind === 'silent') silent++;
+        if (error instanceof RemoteFailure && error.kind in failed)
+          failed[error.kind as keyof typeof failed]++;
       },
       // A truncated body hashes wrong too, so bad bytes are tried again before they are
       // called corrupt (once: a second bad hash means the object itself is bad).
-      shouldRetry: ({ error, attemptNumber }) =>
+      shouldRetry: ({ error }) =>
         error instanceof RemoteFailure &&
         (error.kind === 'silent'
-          ? silent < SILENT_ATTEMPTS
+          ? failed.silent < SILENT_ATTEMPTS
           : error.kind === 'corrupt'
-            ? attemptNumber < 2
-            : error.kind === 'transient' && attemptNumber <= retries),
+            ? failed.corrupt < 2
+            : error.kind === 'transient' && failed.transient <= retries),
     },
   ).catch((error: unknown) => {
     if (!(error instanceof RemoteFailure)) throw error;
     if (error.kind === 'silent')
       throw new PipelineError(
         'remote',
-        `${what}: no answer from ${target.endpoint} (${silent} request${silent === 1 ? '' : 's'}, ${seconds(target.requestTimeout)} each)`,
+        `${what}: no answer from ${target.endpoint} (${failed.silent} request${failed.silent === 1 ? '' : 's'}, ${seconds(target.requestTimeout)} each)`,
         {
           cause: error,
           hint: `Check the network and the endpoint. To allow more time, pass --timeout SECONDS or set MLOPS_REMOTE_TIMEOUT (${seconds(target.requestTimeout * SILENT_ATTEMPTS)} now).`,

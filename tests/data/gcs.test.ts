@@ -123,6 +123,61 @@ describe('gs:// remote through @google-cloud/storage', () => {
       (await readFile(join(dir, 'data', 'images', 'a.bin'))).equals(Buffer.alloc(3000, 7)),
     ).toBe(true);
   });
+
+  describe('an answer that does not come in time', () => {
+    let rows: Awaited<ReturnType<typeof resolveTargets>>;
+    /** A 3 s --timeout: 1 s a request, and a download cut when no byte comes for 0.5 s. */
+    let slow: SyncOptions;
+    const media = () => gcs.log.filter((l) => l.startsWith('GET ') && l.includes('alt=media'));
+
+    beforeEach(async () => {
+      rows = await resolveTargets(ws, [join(dir, 'data', 'rows.csv')]);
+      await pushData(ws, rows, options);
+      await freshClone();
+      // No requestTimeout of its own: the request's share comes from the --timeout.
+      slow = { ...options, access: { gcs: { ...options.access!.gcs }, timeout: 3000 } };
+      delete slow.access!.gcs!.requestTimeout;
+    });
+
+    it('a download held back longer than a request may wait is asked again, and the pull succeeds', async () => {
+      gcs.faults.push({ method: 'GET', path: /alt=media/, action: { delay: 2500 } });
+      expect(await pullData(ws, rows, slow)).toMatchObject({ transferred: 1 });
+      expect(gcs.faults).toEqual([]);
+      expect(media()).toHaveLength(2);
+      expect(media()[0]).toMatch(/ -> delay 2500$/);
+      expect(await readFile(join(dir, 'data', 'rows.csv'), 'utf8')).toBe('id,x\n1,2\n');
+    });
+
+    it('is asked again even after the retries for 5xx and dropped connections are used up', async () => {
+      // Three failures use up the 3 retries of transient faults; the silence that follows
+      // still has its own 3 requests, and the next one is answered.
+      gcs.faults.push(
+        { method: 'GET', path: /alt=media/, action: 503 },
+        { method: 'GET', path: /alt=media/, action: 'reset' },
+        { method: 'GET', path: /alt=media/, action: 429 },
+        { method: 'GET', path: /alt=media/, action: { delay: 2500 } },
+      );
+      expect(await pullData(ws, rows, slow)).toMatchObject({ transferred: 1 });
+      expect(gcs.faults).toEqual([]);
+      expect(media()).toHaveLength(5);
+      expect(await readFile(join(dir, 'data', 'rows.csv'), 'utf8')).toBe('id,x\n1,2\n');
+    });
+
+    it('an upload held back longer than a request may wait is sent again, and the push succeeds', async () => {
+      await rm(join(dir, '.dvc', 'cache'), { recursive: true, force: true });
+      await writeFile(join(dir, 'data', 'rows.csv'), 'id,x\n1,2\n3,4\n');
+      ws = await openWorkspace(dir);
+      await addData(ws, join(dir, 'data', 'rows.csv'));
+      rows = await resolveTargets(ws, [join(dir, 'data', 'rows.csv')]);
+      gcs.log.length = 0;
+      gcs.faults.push({ method: 'POST', path: /uploadType=multipart/, action: { delay: 2500 } });
+      expect(await pushData(ws, rows, slow)).toMatchObject({ transferred: 1 });
+      expect(gcs.faults).toEqual([]);
+      const uploads = gcs.log.filter((l) => l.startsWith('POST /upload'));
+      expect(uploads).toHaveLength(2);
+      expect(uploads[0]).toMatch(/ -> delay 2500$/);
+    });
+  });
 });
 
 describe('gs:// remote on fake-gcs-server, no fault injected', () => {
