@@ -1,19 +1,45 @@
 /**
  * From firing alerts to a data-refresh request: which alerts call for new data
- * (drift, live accuracy under the gate), and the evidence a reviewer reads in
- * the data-refresh pull request (features, PSI, live accuracy and the feedback
- * it rests on, model version). The request is what a shell sends on; it knows
- * nothing of how.
+ * (drift, live accuracy under its gate, live rmse or mae over theirs), and the
+ * evidence a reviewer reads in the data-refresh pull request (features, PSI,
+ * the live metric and the feedback it rests on, model version). The request is
+ * what a shell sends on; it knows nothing of how.
  */
 import { z } from 'zod';
 import { clip } from '../util/text.js';
 import type { WebhookAlert } from './alert-webhook.js';
 
-/** The alerts of deploy/monitoring/rules.yml that request a data refresh, and why. */
+/**
+ * The alerts of deploy/monitoring/rules.yml that request a data refresh, and
+ * why. A live gate crossed is reason 'accuracy' whatever its metric: the
+ * payload's reason says "the model answers worse", which rmse and mae say too.
+ */
 export const REFRESH_ALERTS = {
   MlopsLiveAccuracyBelowGate: 'accuracy',
+  MlopsLiveRmseAboveGate: 'accuracy',
+  MlopsLiveMaeAboveGate: 'accuracy',
   MlopsFeatureDrift: 'drift',
 } as const;
+type RefreshAlert = keyof typeof REFRESH_ALERTS;
+type LiveGateAlert = Exclude<RefreshAlert, 'MlopsFeatureDrift'>;
+
+/**
+ * The live-gate alerts in the order a reviewer reads them, with the metric and
+ * the gate it crossed; `worse` is the direction in which it crossed.
+ */
+const LIVE_GATES: Record<LiveGateAlert, { metric: string; crossed: string; worse: 1 | -1 }> = {
+  MlopsLiveAccuracyBelowGate: {
+    metric: 'accuracy',
+    crossed: 'below gates.accuracy.min',
+    worse: -1,
+  },
+  MlopsLiveRmseAboveGate: { metric: 'rmse', crossed: 'above gates.rmse.max', worse: 1 },
+  MlopsLiveMaeAboveGate: { metric: 'mae', crossed: 'above gates.mae.max', worse: 1 },
+};
+const ORDER: readonly RefreshAlert[] = [
+  ...(Object.keys(LIVE_GATES) as LiveGateAlert[]),
+  'MlopsFeatureDrift',
+];
 
 /** Longest summary: it becomes part of a pull request body, beside the workflow's own text. */
 export const SUMMARY_MAX = 2000;
@@ -38,7 +64,7 @@ export const RefreshRequestSchema = z.object({
 export type RefreshRequest = z.infer<typeof RefreshRequestSchema>;
 
 interface Evidence {
-  name: keyof typeof REFRESH_ALERTS;
+  name: RefreshAlert;
   feature?: string;
   value?: number;
   threshold?: number;
@@ -54,7 +80,7 @@ const number = (text: string | undefined) => {
   return Number.isFinite(n) ? n : undefined;
 };
 
-const isRefreshAlert = (name: string | undefined): name is keyof typeof REFRESH_ALERTS =>
+const isRefreshAlert = (name: string | undefined): name is RefreshAlert =>
   name !== undefined && Object.hasOwn(REFRESH_ALERTS, name);
 
 /** Text from labels (a feature is a column name of the team's data) made safe in a table cell. */
@@ -71,21 +97,35 @@ const duration = (seconds: number) =>
       ? `${seconds / 60} min`
       : `${seconds} s`;
 
+const list = new Intl.ListFormat('en', { type: 'conjunction' });
+
 function row(e: Evidence): string {
   const model = e.model_version ? `\`${cell(e.model_version)}\`` : '?';
   return e.name === 'MlopsFeatureDrift'
     ? `| drift (PSI) | ${e.feature === undefined ? '?' : cell(e.feature)} | ${fixed(e.value)} | ${fixed(e.threshold)} | ${model} |`
-    : `| live accuracy | ${e.count === undefined ? '' : `${e.count} feedback rows`} | ${fixed(e.value)} | ${fixed(e.threshold)} | ${model} |`;
+    : `| live ${LIVE_GATES[e.name].metric} | ${e.count === undefined ? '' : plural(e.count, 'feedback row')} | ${fixed(e.value)} | ${fixed(e.threshold)} | ${model} |`;
+}
+
+/** "live rmse above gates.rmse.max on 54 feedback rows"; the count is the largest among its alerts. */
+function liveHeadline(name: LiveGateAlert, evidence: Evidence[]): string {
+  const counts = evidence.flatMap((e) =>
+    e.name === name && e.count !== undefined ? [e.count] : [],
+  );
+  const { metric, crossed } = LIVE_GATES[name];
+  return `live ${metric} ${crossed}${counts.length ? ` on ${plural(Math.max(...counts), 'feedback row')}` : ''}`;
 }
 
 function summarize(evidence: Evidence[], windowSeconds: number): string {
   const drift = evidence.filter((e) => e.name === 'MlopsFeatureDrift');
-  const accuracy = evidence.filter((e) => e.name === 'MlopsLiveAccuracyBelowGate');
+  const live = ORDER.filter(
+    (name): name is LiveGateAlert =>
+      name !== 'MlopsFeatureDrift' && evidence.some((e) => e.name === name),
+  );
   const what = [
+    ...live.map((name) => liveHeadline(name, evidence)),
     drift.length
       ? `drift on ${plural(new Set(drift.map((e) => e.feature)).size, 'feature')} (PSI above data.drift.psi)`
       : '',
-    accuracy.length ? 'live accuracy below gates.accuracy.min' : '',
   ].filter(Boolean);
   const since = evidence
     .map((e) => e.since)
@@ -93,7 +133,7 @@ function summarize(evidence: Evidence[], windowSeconds: number): string {
     .sort()[0];
   const instances = [...new Set(evidence.map((e) => e.instance).filter(Boolean))];
   const head = [
-    `The production server's live window shows ${what.join(' and ')}.`,
+    `The production server's live window shows ${list.format(what)}.`,
     '',
     '| alert | feature / rows | value | threshold | model |',
     '| --- | --- | --- | --- | --- |',
@@ -117,8 +157,9 @@ function summarize(evidence: Evidence[], windowSeconds: number): string {
 
 /**
  * The refresh that firing alerts call for, or undefined when none of them
- * does (resolved alerts, alerts of other rules). Accuracy comes first, then
- * the most drifted features; `windowSeconds` is how often one may be sent.
+ * does (resolved alerts, alerts of other rules). Live gates come first
+ * (accuracy, rmse, mae; the worst value of each first), then the most
+ * drifted features; `windowSeconds` is how often one may be sent.
  */
 export function refreshRequest(
   alerts: readonly WebhookAlert[],
@@ -140,13 +181,14 @@ export function refreshRequest(
     });
   }
   if (!evidence.length) return undefined;
+  const worse = (name: RefreshAlert) => (name === 'MlopsFeatureDrift' ? 1 : LIVE_GATES[name].worse);
   evidence.sort(
     (a, b) =>
-      Number(a.name === 'MlopsFeatureDrift') - Number(b.name === 'MlopsFeatureDrift') ||
-      (b.value ?? 0) - (a.value ?? 0),
+      ORDER.indexOf(a.name) - ORDER.indexOf(b.name) ||
+      worse(a.name) * ((b.value ?? 0) - (a.value ?? 0)),
   );
   return {
-    reason: evidence.some((e) => e.name === 'MlopsLiveAccuracyBelowGate') ? 'accuracy' : 'drift',
+    reason: evidence.some((e) => REFRESH_ALERTS[e.name] === 'accuracy') ? 'accuracy' : 'drift',
     summary: summarize(evidence, windowSeconds),
     alerts: evidence.slice(0, ALERTS_MAX).map((e) => ({
       name: e.name,

@@ -3,14 +3,16 @@
  * request (evidence, order, size), the once-per-window gate, and the receiver
  * (`mlops monitor dispatch`'s server) talking to the GitHub API stand-in.
  */
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { sendRepositoryDispatch } from '../../pipeline/cli/github-dispatch.js';
 import type { WebhookAlert } from '../../pipeline/monitor/alert-webhook.js';
 import { RefreshGate } from '../../pipeline/monitor/refresh-gate.js';
 import {
+  REFRESH_ALERTS,
   refreshRequest,
   RefreshRequestSchema,
   SUMMARY_MAX,
@@ -37,6 +39,22 @@ const accuracy: WebhookAlert = {
   annotations: { value: '0.81', threshold: '0.95', feedback_count: '54' },
   startsAt: '2026-11-26T20:30:00Z',
 };
+const liveError = (
+  metric: 'Rmse' | 'Mae',
+  value: string,
+  threshold: string,
+  count = '40',
+): WebhookAlert => ({
+  status: 'firing',
+  labels: {
+    alertname: `MlopsLive${metric}AboveGate`,
+    model_version: 'r1',
+    job: 'mlops',
+    instance: '127.0.0.1:8080',
+  },
+  annotations: { value, threshold, feedback_count: count },
+  startsAt: '2026-11-26T22:00:00Z',
+});
 const webhook = (alerts: WebhookAlert[]) => ({
   version: '4',
   status: 'firing',
@@ -73,6 +91,52 @@ describe('refreshRequest', () => {
     expect(request.summary).toContain('| drift (PSI) | Body Mass (g) | 1.16 | 0.2 | `abc123` |');
     expect(request.summary).toContain('Firing since 2026-11-26T20:30:00Z');
     expect(request.summary).toContain('At most one refresh is requested per 24 h');
+  });
+
+  it("requests a refresh when a regression model's live rmse is above its gate, with the rmse, the gate and the feedback rows", () => {
+    const request = refreshRequest([liveError('Rmse', '452.318', '400')], 86400)!;
+    expect(RefreshRequestSchema.parse(request)).toEqual(request);
+    expect(request.reason).toBe('accuracy');
+    expect(request.alerts).toEqual([
+      { name: 'MlopsLiveRmseAboveGate', value: 452.318, model_version: 'r1' },
+    ]);
+    expect(request.summary).toMatch(
+      /^The production server's live window shows live rmse above gates\.rmse\.max on 40 feedback rows\.\n/,
+    );
+    expect(request.summary).toContain('| live rmse | 40 feedback rows | 452.318 | 400 | `r1` |');
+    expect(request.summary).toContain('Firing since 2026-11-26T22:00:00Z on `127.0.0.1:8080`');
+  });
+
+  it('lists live gates before drift, rmse before mae, and names each in the headline', () => {
+    const request = refreshRequest(
+      [drift('Island', 0.3), liveError('Mae', '390', '300', '41'), liveError('Rmse', '450', '400')],
+      86400,
+    )!;
+    expect(request.reason).toBe('accuracy');
+    expect(request.alerts.map((a) => a.name)).toEqual([
+      'MlopsLiveRmseAboveGate',
+      'MlopsLiveMaeAboveGate',
+      'MlopsFeatureDrift',
+    ]);
+    expect(request.summary).toMatch(
+      /^The production server's live window shows live rmse above gates\.rmse\.max on 40 feedback rows, live mae above gates\.mae\.max on 41 feedback rows, and drift on 1 feature \(PSI above data\.drift\.psi\)\./,
+    );
+    expect(request.summary).toContain('| live mae | 41 feedback rows | 390 | 300 | `r1` |');
+  });
+
+  it('every refresh alert is a rule of rules.yml carrying the annotations its evidence is read from', async () => {
+    const rules = parse(
+      await readFile(new URL('../../deploy/monitoring/rules.yml', import.meta.url), 'utf8'),
+    ) as { groups: { rules: { alert?: string; annotations?: Record<string, string> }[] }[] };
+    const byName = new Map(rules.groups.flatMap((g) => g.rules).map((r) => [r.alert, r]));
+    for (const name of Object.keys(REFRESH_ALERTS)) {
+      const annotations = Object.keys(byName.get(name)?.annotations ?? {});
+      const evidence =
+        name === 'MlopsFeatureDrift'
+          ? ['value', 'threshold']
+          : ['value', 'threshold', 'feedback_count'];
+      expect(annotations, name).toEqual(expect.arrayContaining(evidence));
+    }
   });
 
   it('stays small whatever fires: at most 20 alerts, a summary of at most 2000 characters', () => {
