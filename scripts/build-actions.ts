@@ -2,8 +2,9 @@
  * `npm run build:actions`: bundle each actions/<name>/src/index.ts (which calls main.ts's run()) into
  * actions/<name>/dist/index.js, so the runner runs it with nothing installed.
  * Native and WebAssembly parts cannot be inlined: the tfjs .wasm files are copied
- * beside each bundle that uses them, and DuckDB's native library is shipped once,
- * compressed, in actions/vendor/duckdb/ (see actions/shared/src/duckdb-binding.ts).
+ * beside each bundle that uses them, and DuckDB's native library and esbuild's
+ * binary (which compiles a team's model module or trainer) are shipped once,
+ * compressed, in actions/vendor/ (see actions/shared/src/vendored.ts).
  * The output depends on nothing but the sources and the lockfile, so a test can
  * rebuild into a temporary folder and compare.
  */
@@ -55,6 +56,21 @@ const duckdbBinding: Plugin = {
   },
 };
 
+const ESBUILD_API = join(root, 'actions', 'shared', 'src', 'esbuild.ts');
+
+/**
+ * esbuild's JavaScript API is bundled, driving the vendored binary: every
+ * import of `esbuild` but the one in ESBUILD_API itself leads there.
+ */
+const vendoredEsbuild: Plugin = {
+  name: 'vendored-esbuild',
+  setup(b) {
+    b.onResolve({ filter: /^esbuild$/ }, (args) =>
+      args.importer === ESBUILD_API ? undefined : { path: ESBUILD_API },
+    );
+  },
+};
+
 /**
  * The tfjs backends register themselves on import, but their package.json lists
  * only their browser entry as having side effects: without this the Node entry
@@ -93,7 +109,7 @@ async function bundleOptions(): Promise<BuildOptions & { metafile: true }> {
     // ssh2's native crypto and cpu-features are optional too: ssh2 requires them in a
     // try/catch and falls back to pure JavaScript, which is what the bundle ships.
     external: ['@tensorflow/tfjs-node', '*.node'],
-    plugins: [duckdbBinding, tfjsBackendsHaveEffects],
+    plugins: [duckdbBinding, vendoredEsbuild, tfjsBackendsHaveEffects],
     metafile: true,
     logLevel: 'warning',
   };
@@ -147,45 +163,69 @@ export async function bundledInputs(name: string, extra = ''): Promise<string[]>
     .map(([path]) => path);
 }
 
-/** DuckDB's native binding, compressed; redone only when the installed one changed. */
-export async function vendorDuckdb(outDir: string): Promise<void> {
-  const pkgDir = dirname(require.resolve('@duckdb/node-bindings-linux-x64/package.json'));
+/** The native files the actions ship, from the installed linux-x64 packages: file name → path in the package. */
+const VENDORED = {
+  duckdb: {
+    pkg: '@duckdb/node-bindings-linux-x64',
+    files: { 'duckdb.node': 'duckdb.node', 'libduckdb.so': 'libduckdb.so' },
+  },
+  esbuild: { pkg: '@esbuild/linux-x64', files: { esbuild: 'bin/esbuild' } },
+} as const satisfies Record<string, { pkg: string; files: Record<string, string> }>;
+
+export type VendoredName = keyof typeof VENDORED;
+export const vendoredNames = Object.keys(VENDORED) as VendoredName[];
+
+/** The installed files that actions/vendor/<name> ships: file name → absolute path. */
+export async function vendoredSources(
+  name: VendoredName,
+): Promise<{ version: string; files: Record<string, string> }> {
+  const { pkg, files } = VENDORED[name];
+  const pkgDir = dirname(require.resolve(`${pkg}/package.json`));
   const { version } = JSON.parse(await readFile(join(pkgDir, 'package.json'), 'utf8')) as {
     version: string;
   };
+  return {
+    version,
+    files: Object.fromEntries(Object.entries(files).map(([file, at]) => [file, join(pkgDir, at)])),
+  };
+}
+
+/** One vendored package, compressed, into `outDir`; redone only when the installed one changed. */
+export async function vendorNative(name: VendoredName, outDir: string): Promise<void> {
+  const { version, files: paths } = await vendoredSources(name);
   const files: Record<string, { sha256: string; compressed: string }> = {};
   const sources: Record<string, Buffer> = {};
-  for (const name of ['duckdb.node', 'libduckdb.so']) {
-    sources[name] = await readFile(join(pkgDir, name));
-    files[name] = {
-      sha256: createHash('sha256').update(sources[name]).digest('hex'),
-      compressed: `${name}.br`,
+  for (const [file, path] of Object.entries(paths)) {
+    sources[file] = await readFile(path);
+    files[file] = {
+      sha256: createHash('sha256').update(sources[file]).digest('hex'),
+      compressed: `${file}.br`,
     };
   }
   const manifest = `${JSON.stringify({ version, platform: 'linux-x64', files }, null, 2)}\n`;
   const manifestPath = join(outDir, 'manifest.json');
   if (existsSync(manifestPath) && (await readFile(manifestPath, 'utf8')) === manifest) return;
   await mkdir(outDir, { recursive: true });
-  for (const [name, bytes] of Object.entries(sources)) {
+  for (const [file, bytes] of Object.entries(sources)) {
     const packed = brotliCompressSync(bytes, {
       params: {
         [constants.BROTLI_PARAM_QUALITY]: 9,
         [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
       },
     });
-    await writeFile(join(outDir, files[name]!.compressed), packed);
+    await writeFile(join(outDir, files[file]!.compressed), packed);
   }
   await writeFile(manifestPath, manifest);
 }
 
-export function duckdbManifestPath(): string {
-  return join(root, 'actions', 'vendor', 'duckdb', 'linux-x64', 'manifest.json');
+export function vendoredManifestPath(name: VendoredName): string {
+  return join(root, 'actions', 'vendor', name, 'linux-x64', 'manifest.json');
 }
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
   const names = only.length ? only : await actionNames();
-  await vendorDuckdb(dirname(duckdbManifestPath()));
+  for (const name of vendoredNames) await vendorNative(name, dirname(vendoredManifestPath(name)));
   for (const name of names) {
     const files = await buildAction(name, join(root, 'actions', name, 'dist'));
     process.stderr.write(`build    actions/${name}/dist: ${files.join(', ')}\n`);

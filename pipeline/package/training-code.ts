@@ -14,7 +14,6 @@
  * import, and for what those packages depend on in turn: what `npm ci` installs,
  * the same on every machine.
  */
-import type * as Esbuild from 'esbuild';
 import { isBuiltin } from 'node:module';
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
@@ -50,10 +49,10 @@ interface Graph {
 const GRAPH_CACHE = join('node_modules', '.cache', 'mlops', 'training-graph.json');
 
 async function followImports(root: string, entries: readonly string[]): Promise<Graph> {
-  // A name the bundler of the actions cannot follow: they get the hash as a
-  // constant instead (lineage.ts), and esbuild itself cannot be bundled.
-  const esbuildName = 'esbuild';
-  const esbuild = (await import(/* @vite-ignore */ esbuildName)) as typeof Esbuild;
+  // Loaded only here and when a module is compiled: an action bundle gets the
+  // pipeline's hash as a constant (lineage.ts), but follows the imports of a
+  // team's model module with the esbuild it ships (scripts/build-actions.ts).
+  const esbuild = await import('esbuild');
   const result = await esbuild.build({
     absWorkingDir: root,
     entryPoints: entries.map((e) => join(root, e)),

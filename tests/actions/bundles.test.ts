@@ -1,17 +1,22 @@
 /**
  * The committed bundles are what the sources build to: each action is rebuilt
- * into a temporary folder and compared byte for byte, and the vendored DuckDB
- * binding matches the installed one. A stale bundle fails here, not on a runner.
+ * into a temporary folder and compared byte for byte, and the vendored native
+ * files (DuckDB's binding, esbuild's binary) match the installed ones. A stale bundle fails here, not on a runner.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { actionNames, buildAction, duckdbManifestPath } from '../../scripts/build-actions.js';
+import {
+  actionNames,
+  buildAction,
+  vendoredManifestPath,
+  vendoredNames,
+  vendoredSources,
+} from '../../scripts/build-actions.js';
 import { REPO_ROOT } from './helpers/run-action.js';
 
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -61,15 +66,15 @@ describe('action bundles', () => {
     },
   );
 
-  it('the vendored DuckDB binding is the installed one', async () => {
-    const manifest = JSON.parse(await readFile(duckdbManifestPath(), 'utf8')) as {
+  it.each(vendoredNames)('the vendored %s is the installed one', async (name) => {
+    const manifest = JSON.parse(await readFile(vendoredManifestPath(name), 'utf8')) as {
       files: Record<string, { sha256: string; compressed: string }>;
     };
-    const require = createRequire(join(REPO_ROOT, 'package.json'));
-    const pkg = dirname(require.resolve('@duckdb/node-bindings-linux-x64/package.json'));
-    for (const [name, file] of Object.entries(manifest.files)) {
-      expect(sha(await readFile(join(pkg, name))), name).toBe(file.sha256);
-      expect(existsSync(join(dirname(duckdbManifestPath()), file.compressed))).toBe(true);
+    const installed = await vendoredSources(name);
+    expect(Object.keys(manifest.files).sort()).toEqual(Object.keys(installed.files).sort());
+    for (const [file, entry] of Object.entries(manifest.files)) {
+      expect(sha(await readFile(installed.files[file]!)), file).toBe(entry.sha256);
+      expect(existsSync(join(dirname(vendoredManifestPath(name)), entry.compressed))).toBe(true);
     }
   });
 });
