@@ -4,24 +4,65 @@
  *
  * esbuild (already the bundler of the CLI and the actions) compiles it and its
  * local imports into one temporary ES module, so TypeScript needs no loader.
- * Its TensorFlow.js and zod imports are pointed at the pipeline's own copies:
- * one tfjs instance, one backend, a model that the pipeline can train and
- * save, and zod schemas the pipeline can read.
+ * Its TensorFlow.js, zod and `mlops-pipeline/trainer` imports are the
+ * pipeline's own loaded modules, handed over through globalThis rather than
+ * by a path into node_modules: one tfjs instance, one backend and its kernels,
+ * a model that the pipeline can train and save, and zod schemas the pipeline
+ * can read, whether the pipeline runs from its sources or from an action's
+ * bundle, which has no node_modules.
  */
+import * as tfc from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import type * as Esbuild from 'esbuild';
-import { createRequire } from 'node:module';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import * as zod from 'zod';
 import type { PipelineError } from '../../errors.js';
+import * as trainerEntry from './define-trainer.js';
 
-/** Imports resolved to the pipeline's own copies: one tfjs, and a zod whose schemas the pipeline reads. */
-const SHARED = /^(@tensorflow\/tfjs-(core|layers)|zod)$/;
+/**
+ * What the team's code imports by these names is the pipeline's own module
+ * object. `mlops-pipeline/trainer` is the public entry a trainer file imports
+ * defineTrainer from (package.json `exports`).
+ */
+const SHARED: Record<string, object> = {
+  '@tensorflow/tfjs-core': tfc,
+  '@tensorflow/tfjs-layers': tfl,
+  zod,
+  'mlops-pipeline/trainer': trainerEntry,
+};
+const SHARED_KEY = Symbol.for('mlops-pipeline.shared-modules');
+const NAMESPACE = 'mlops-shared';
 
-/** The public entry a trainer file imports defineTrainer from (package.json `exports`). */
-const TRAINER_ENTRY = /^mlops-pipeline\/trainer$/;
-const TRAINER_ENTRY_FILE = fileURLToPath(new URL('./define-trainer.ts', import.meta.url));
+/**
+ * Resolves the shared names to a generated module that re-exports the object
+ * published under SHARED_KEY: every export it has now, and a default export
+ * (the module's own, or the whole module, as Node gives a CommonJS module).
+ */
+const sharedModules: Esbuild.Plugin = {
+  name: 'mlops-shared-modules',
+  setup(build) {
+    // Package names only (not ./ or ../ paths); the others resolve as usual.
+    build.onResolve({ filter: /^[^./]/ }, (args) =>
+      Object.hasOwn(SHARED, args.path) ? { path: args.path, namespace: NAMESPACE } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: NAMESPACE }, (args) => {
+      const keys = Object.keys(SHARED[args.path]!).filter((k) => k !== 'default');
+      const m = `globalThis[Symbol.for(${JSON.stringify(SHARED_KEY.description)})][${JSON.stringify(args.path)}]`;
+      return {
+        contents: [
+          `const m = ${m};`,
+          ...keys.map((k, i) => `const e${i} = m[${JSON.stringify(k)}];`),
+          `export { ${keys.map((k, i) => `e${i} as ${JSON.stringify(k)}`).join(', ')} };`,
+          `export default 'default' in m ? m.default : m;`,
+        ].join('\n'),
+        loader: 'js',
+      };
+    });
+  },
+};
 
 /** Makes the error that names the file for the one who wrote it. */
 export type ModuleFailure = (message: string, cause?: unknown) => PipelineError;
@@ -38,10 +79,10 @@ export async function importRepositoryModule(
   file: string,
   fail: ModuleFailure,
 ): Promise<RepositoryModule> {
-  // A name the bundler of the actions cannot follow: esbuild itself cannot be bundled.
-  const esbuildName = 'esbuild';
-  const esbuild = (await import(/* @vite-ignore */ esbuildName)) as typeof Esbuild;
-  const require = createRequire(import.meta.url);
+  // Loaded only here: the built-in kinds never start it (in an action's bundle, the
+  // vendored binary is unpacked on this import; scripts/build-actions.ts).
+  const esbuild = await import('esbuild');
+  (globalThis as Record<symbol, unknown>)[SHARED_KEY] = SHARED;
   const folder = await mkdtemp(join(tmpdir(), 'mlops-model-'));
   const bundle = join(folder, 'module.mjs');
   let result: Esbuild.BuildResult<{ write: false; metafile: true }>;
@@ -59,18 +100,7 @@ export async function importRepositoryModule(
       format: 'esm',
       target: 'node20',
       logLevel: 'silent',
-      plugins: [
-        {
-          name: 'pipeline-tfjs',
-          setup(build: Esbuild.PluginBuild) {
-            build.onResolve({ filter: SHARED }, (args: Esbuild.OnResolveArgs) => ({
-              path: pathToFileURL(require.resolve(args.path)).href,
-              external: true,
-            }));
-            build.onResolve({ filter: TRAINER_ENTRY }, () => ({ path: TRAINER_ENTRY_FILE }));
-          },
-        },
-      ],
+      plugins: [sharedModules],
     });
   } catch (error) {
     await rm(folder, { recursive: true, force: true });
@@ -82,10 +112,8 @@ export async function importRepositoryModule(
     throw fail(`${at}${first.text}`, error);
   }
   const files = Object.keys(result.metafile.inputs)
-    .filter((f) => !f.startsWith('file:'))
-    .map((f) => resolve(dir, f))
-    .filter((f) => f !== TRAINER_ENTRY_FILE)
-    .map((f) => relative(dir, f).split('\\').join('/'))
+    .filter((f) => !f.startsWith(`${NAMESPACE}:`))
+    .map((f) => relative(dir, resolve(dir, f)).split('\\').join('/'))
     .sort();
   let exports: Record<string, unknown>;
   try {
