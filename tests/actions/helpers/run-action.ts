@@ -75,6 +75,8 @@ export async function runAction(
     workspace: string;
     inputs?: Record<string, string>;
     env?: Record<string, string>;
+    /** The pipeline checkout whose actions/<name>/dist runs: this repository unless given. */
+    pipeline?: string;
   },
 ): Promise<ActionRun> {
   const files = await mkdtemp(join(tmpdir(), 'mlops-runner-'));
@@ -97,11 +99,15 @@ export async function runAction(
   for (const [key, value] of Object.entries(options.inputs ?? {}))
     env[`INPUT_${key.replace(/ /g, '_').toUpperCase()}`] = value;
   try {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'actions', name, 'dist', 'index.js')], {
-      cwd: options.workspace,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [join(options.pipeline ?? REPO_ROOT, 'actions', name, 'dist', 'index.js')],
+      {
+        cwd: options.workspace,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
