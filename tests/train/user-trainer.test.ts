@@ -341,6 +341,18 @@ describe('a broken trainer', () => {
     );
   });
 
+  it('an epoch log without val_loss: exit 2 naming the epoch, before metadata.json is written', async () => {
+    const { stderr } = await broken(
+      TRAINER.replace(
+        'val_loss: Number(h.history.val_loss?.[0]) });',
+        'val_loss: undefined as unknown as number });',
+      ),
+    );
+    expect(stderr).toContain(
+      'model.kind tiny-net: trainers/tiny-net.ts: expected the log of epoch 1 given to onEpoch to be { epoch, loss, val_loss } with finite numbers, got {"epoch":1,"loss":',
+    );
+  });
+
   it('an unknown params key: exit 2 with its line in mlops.yaml and a did-you-mean', async () => {
     let yamlText = '';
     const { stderr } = await broken(TRAINER, [], (text) => {

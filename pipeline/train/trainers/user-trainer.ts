@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { PipelineError } from '../../errors.js';
+import { EpochLogSchema } from '../../model/metadata.js';
 import { initBackend } from '../backend.js';
 import type { EpochLog } from '../fit.js';
 import type { UserTrainer, UserTrainerResult } from './define-trainer.js';
@@ -76,6 +77,16 @@ export async function loadUserTrainer(
     return result.data;
   };
   const modelKey: KeyOf = (name) => `model.${name}`;
+  // The history goes into metadata.json, which the later stages read back with
+  // EpochLogSchema: refused here, naming the trainer, not there.
+  const epochLog = (log: unknown, what: string): EpochLog => {
+    const parsed = EpochLogSchema.safeParse(log);
+    if (parsed.success) return parsed.data;
+    const found = JSON.stringify(log) ?? String(log);
+    throw fail(
+      `expected ${what} to be { epoch, loss, val_loss } with finite numbers, got ${found.length > 120 ? `${found.slice(0, 120)}…` : found}`,
+    );
+  };
   return {
     codeEntries: () => [file],
     paramsSchema: () => Promise.resolve(schema),
@@ -99,8 +110,9 @@ export async function loadUserTrainer(
           train: input.train,
           validation: input.validation,
           onEpoch: async (log) => {
-            logs.push(log);
-            await input.onEpoch?.(log, model.epochs);
+            const checked = epochLog(log, `the log of epoch ${logs.length + 1} given to onEpoch`);
+            logs.push(checked);
+            await input.onEpoch?.(checked, model.epochs);
           },
           signal: input.signal,
         });
@@ -120,7 +132,8 @@ export async function loadUserTrainer(
         { task: model.task, outputs, input: { size: inputSize, name: 'inputSize' } },
         fail,
       );
-      const history = result.history ?? logs;
+      const history =
+        result.history?.map((log, i) => epochLog(log, `history[${i}] returned by its fit`)) ?? logs;
       const seconds = (performance.now() - started) / 1000;
       return {
         network: result.network,
