@@ -126,7 +126,7 @@ export class Monitoring {
         code: 'not_found',
         message: `model ${answer.version}, which answered request ${requestId}, is no longer monitored`,
       };
-    const n = answer.predictions.length;
+    const n = answer.predicted.length;
     const values = answer.batch ? value : [value];
     if (!Array.isArray(values) || values.length !== n)
       return invalid(
@@ -142,11 +142,11 @@ export class Monitoring {
           `value${answer.batch ? `[${i}]` : ''}: expected ${task.task === 'classification' ? `one of the classes ${task.classes.map((c) => JSON.stringify(c)).join(', ')}` : 'a finite number'}, got ${JSON.stringify(v)?.slice(0, 40) ?? String(v)}`,
         );
     }
-    answer.scored = true;
+    this.answers.score(requestId);
     for (let i = 0; i < n; i++) {
-      const p = answer.predictions[i]!;
-      if ('label' in p) entry.monitor.feedback(p.label === values[i], undefined);
-      else entry.monitor.feedback(undefined, p.value - (values[i] as number));
+      const p = answer.predicted[i]!;
+      if (typeof p === 'string') entry.monitor.feedback(p === values[i], undefined);
+      else entry.monitor.feedback(undefined, p - (values[i] as number));
     }
     return { ok: true, model_version: answer.version, rows: n };
   }

@@ -30,6 +30,27 @@ it('an id answered again holds the newer answer, and its old slot does not evict
   expect(store.get('y').found).toBe(true);
 });
 
+it('keeps what feedback scores: the label or the value of each row, the batch flag, whether it was scored', () => {
+  const store = new AnswerStore(10, 60_000);
+  store.add('one', 'v', [{ label: 'Adelie', probabilities: { Adelie: 0.9, Gentoo: 0.1 } }], false);
+  store.add('batch1', 'v', [{ value: 2.5 }], true);
+  store.add('batch', 'v', [{ value: 1.5 }, { value: -3 }], true);
+  const read = (id: string) => {
+    const lookup = store.get(id);
+    return lookup.found ? lookup.answer : undefined;
+  };
+  expect(read('one')).toMatchObject({ predicted: ['Adelie'], batch: false, scored: false });
+  expect(read('batch1')).toMatchObject({ predicted: [2.5], batch: true });
+  expect(read('batch')).toMatchObject({ predicted: [1.5, -3], batch: true });
+  store.score('batch');
+  expect(read('batch')?.scored).toBe(true);
+  expect(read('one')?.scored).toBe(false);
+  // A slot used again starts unscored, with its own rows.
+  for (let i = 0; i < 10; i++) store.add(`r${i}`, 'w', [{ value: i }], false);
+  expect(read('batch')).toBeUndefined();
+  expect(read('r9')).toMatchObject({ version: 'w', predicted: [9], batch: false, scored: false });
+});
+
 it('forgets an id older than the window', () => {
   let now = 0;
   const store = new AnswerStore(10, 1000, () => now);
