@@ -11,7 +11,10 @@
  * share, requests per second swing by more than the cost measured, so the
  * server's own CPU time per request (mlops_process_cpu_seconds_total from its
  * /metrics, before and after each run) is reported beside them: what the
- * server spends does not depend on who else has the CPU.
+ * server spends does not depend on who else has the CPU. So is its garbage
+ * collection time per request (mlops_nodejs_gc_duration_seconds, every kind):
+ * what monitoring keeps alive between requests shows there, not in a profile
+ * of its functions.
  *
  *   npx tsx bench/monitoring-cost.ts [--runs 10] [--seconds 5] [--connections 50]
  *
@@ -46,15 +49,22 @@ interface Load {
   errors: number;
   /** Server CPU time per answered request, in microseconds. */
   cpuUs: number;
+  /** Garbage collection pauses per answered request, in microseconds. */
+  gcUs: number;
 }
 
-async function cpuSeconds(url: string): Promise<number> {
+/** The server's CPU seconds so far, and its garbage collection pauses (every kind). */
+async function cpuSeconds(url: string): Promise<{ cpu: number; gc: number }> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  return Number(/^mlops_process_cpu_seconds_total (\S+)/m.exec(text)![1]);
+  const gc = [...text.matchAll(/^mlops_nodejs_gc_duration_seconds_sum\{[^}]*\} (\S+)/gm)];
+  return {
+    cpu: Number(/^mlops_process_cpu_seconds_total (\S+)/m.exec(text)![1]),
+    gc: gc.reduce((sum, m) => sum + Number(m[1]), 0),
+  };
 }
 
 async function load(url: string, bodies: string[], duration: number): Promise<Load> {
-  const cpuBefore = await cpuSeconds(url);
+  const before = await cpuSeconds(url);
   const result = await autocannon({
     url: `${url}/v1/predict`,
     method: 'POST',
@@ -63,12 +73,14 @@ async function load(url: string, bodies: string[], duration: number): Promise<Lo
     connections,
     duration,
   });
+  const after = await cpuSeconds(url);
   return {
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts + result.non2xx,
-    cpuUs: (((await cpuSeconds(url)) - cpuBefore) / result.requests.total) * 1e6,
+    cpuUs: ((after.cpu - before.cpu) / result.requests.total) * 1e6,
+    gcUs: ((after.gc - before.gc) / result.requests.total) * 1e6,
   };
 }
 
@@ -89,7 +101,7 @@ async function answeredMicros(
   model: string,
   rows: readonly string[],
   predictions: readonly Prediction[],
-): Promise<number> {
+): Promise<{ micros: number; gcMicros: number }> {
   const monitoring = new Monitoring();
   monitoring.loaded('v', await readPreprocess(model), await readProfile(model));
   const parsed = rows.map((r) => JSON.parse(r) as unknown);
@@ -97,9 +109,18 @@ async function answeredMicros(
   const once = (i: number) =>
     monitoring.answered('v', `req-${i}`, [parsed[i % parsed.length]], [predictions[i % parsed.length]!], false); // prettier-ignore
   for (let i = 0; i < 20_000; i++) once(i); // warm-up, and the answer ring full
+  let gcMs = 0;
+  const gc = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcMs += entry.duration;
+  });
+  gc.observe({ entryTypes: ['gc'] });
   const start = performance.now();
   for (let i = 0; i < calls; i++) once(i);
-  return ((performance.now() - start) * 1000) / calls;
+  const micros = ((performance.now() - start) * 1000) / calls;
+  // The observer hears of the last collections on a later turn.
+  await new Promise((done) => setTimeout(done, 100));
+  gc.disconnect();
+  return { micros, gcMicros: (gcMs * 1000) / calls };
 }
 
 const dir = await copyDefaultPipeline();
@@ -137,7 +158,7 @@ try {
     for (const name of order) {
       results[name].push(await load(servers[name].url, rows, seconds));
       const last = results[name].at(-1)!;
-      process.stderr.write(`monitoring ${name}: ${int(last.rps)} req/s, ${num(last.cpuUs, 1)} µs CPU a request\n`); // prettier-ignore
+      process.stderr.write(`monitoring ${name}: ${int(last.rps)} req/s, ${num(last.cpuUs, 1)} µs CPU, ${num(last.gcUs, 1)} µs GC a request\n`); // prettier-ignore
     }
   }
 
@@ -154,6 +175,7 @@ try {
     p50: median(r.map((x) => x.p50)),
     p99: median(r.map((x) => x.p99)),
     cpuUs: median(r.map((x) => x.cpuUs)),
+    gcUs: median(r.map((x) => x.gcUs)),
     errors: r.reduce((a, x) => a + x.errors, 0),
   });
   const a = summary(results.on);
@@ -161,15 +183,25 @@ try {
   // One ratio per pair of neighbouring runs: what the machine did meanwhile weighs on both.
   const share = median(results.on.map((x, i) => x.rps / results.off[i]!.rps));
   const cpuShare = median(results.on.map((x, i) => x.cpuUs / results.off[i]!.cpuUs));
+  const gcShare = median(results.on.map((x, i) => x.gcUs / results.off[i]!.gcUs));
   const perRun = (r: Load[]) => r.map((x) => int(x.rps)).join(', ');
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   console.log(
     table(
-      ['Server', 'Requests/s', 'CPU µs a request', 'p50 ms', 'p99 ms', 'Errors', 'Runs (req/s)'],
       [
-        ['monitoring on', int(a.rps), num(a.cpuUs, 1), num(a.p50, 1), num(a.p99, 1), String(a.errors), perRun(results.on)], // prettier-ignore
-        ['monitoring off', int(b.rps), num(b.cpuUs, 1), num(b.p50, 1), num(b.p99, 1), String(b.errors), perRun(results.off)], // prettier-ignore
-        ['monitoring on / off', pct(share), pct(cpuShare), num(a.p50 / b.p50), num(a.p99 / b.p99), '', 'median of the pairs\' ratios'], // prettier-ignore
+        'Server',
+        'Requests/s',
+        'CPU µs a request',
+        'GC µs a request',
+        'p50 ms',
+        'p99 ms',
+        'Errors',
+        'Runs (req/s)',
+      ],
+      [
+        ['monitoring on', int(a.rps), num(a.cpuUs, 1), num(a.gcUs, 1), num(a.p50, 1), num(a.p99, 1), String(a.errors), perRun(results.on)], // prettier-ignore
+        ['monitoring off', int(b.rps), num(b.cpuUs, 1), num(b.gcUs, 1), num(b.p50, 1), num(b.p99, 1), String(b.errors), perRun(results.off)], // prettier-ignore
+        ['monitoring on / off', pct(share), pct(cpuShare), pct(gcShare), num(a.p50 / b.p50), num(a.p99 / b.p99), '', 'median of the pairs\' ratios'], // prettier-ignore
       ],
     ),
   );
@@ -179,7 +211,7 @@ try {
     `\nMonitoring on serves ${pct(share)} of the requests per second of off (goal ≥ ${pct(GOAL)}) ${verdict(share)}; the server spends ${pct(cpuShare)} of the CPU time a request, i.e. ${pct(1 / cpuShare)} of the throughput when the CPU is the bound ${verdict(1 / cpuShare)}. Its window held ${windowRows} rows; with it off, GET /v1/monitoring answers ${offView.status}.`,
   );
   console.log(
-    `\nThe monitoring work of a request alone (Monitoring.answered, in process, 200,000 calls): ${num(own, 2)} µs, ${pct(own / b.cpuUs)} of the ${num(b.cpuUs, 1)} µs of CPU a request takes with monitoring off.`,
+    `\nThe monitoring work of a request alone (Monitoring.answered, in process, 200,000 calls): ${num(own.micros, 2)} µs, ${pct(own.micros / b.cpuUs)} of the ${num(b.cpuUs, 1)} µs of CPU a request takes with monitoring off; garbage collection ${num(own.gcMicros, 2)} µs a call.`,
   );
   console.log(
     `\nSingle-row POST /v1/predict (${rows.length} distinct rows), ${connections} connections, ${seconds} s per run after a 3 s warm-up, ${runs} runs each, interleaved (autocannon); both servers up throughout.`,
