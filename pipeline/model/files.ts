@@ -10,20 +10,26 @@ import { PipelineError } from '../errors.js';
 import { PreprocessSchema, type Preprocess } from '../prepare/preprocess.js';
 import { MetadataSchema, type Metadata } from './metadata.js';
 
+/** The code of the layer classes of the team's own that a model uses (custom-layers.ts). */
+export const LAYERS_FILE = 'layers.mjs';
+
 /** Every file a bundle may hold, metadata.json last (a copy that has it is whole). */
 export const BUNDLE_FILES = [
   'model.json',
   'weights.bin',
   'preprocess.json',
   'profile.json',
+  LAYERS_FILE,
   'metadata.json',
 ] as const;
 
 /**
  * Files a bundle may lack: profile.json (the training profile the server
- * monitors against) came after the first bundles, which stay valid without it.
+ * monitors against) came after the first bundles, which stay valid without it;
+ * layers.mjs is there only for a model with layer classes of the team's own
+ * (custom-layers.ts), and loading such a model refuses a bundle without it.
  */
-export const OPTIONAL_BUNDLE_FILES: readonly string[] = ['profile.json'];
+export const OPTIONAL_BUNDLE_FILES: readonly string[] = ['profile.json', LAYERS_FILE];
 
 const BROKEN_HINT =
   'Copy the model folder whole, as `mlops train` wrote it, or fetch it again with `mlops registry fetch`.';

@@ -40,6 +40,12 @@ export const LineageSchema = z.object({
    * it. Absent when the model takes the encoded row itself.
    */
   model_inputs: z.literal('features').optional(),
+  /**
+   * The className of each layer class of the team's own that model.json
+   * uses; the bundle's layers.mjs defines them (custom-layers.ts). Absent
+   * when the model uses tfjs's layers only.
+   */
+  custom_layers: z.array(z.string()).optional(),
   seed: z.number(),
   tfjs_version: z.string(),
   node_version: z.string(),

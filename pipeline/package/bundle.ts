@@ -1,7 +1,9 @@
 /**
  * Writing the model bundle in artifacts/model/: model.json and weights.bin in
  * the standard TensorFlow.js layers format, preprocess.json, profile.json (the
- * training profile the server monitors live traffic against) and metadata.json.
+ * training profile the server monitors live traffic against), layers.mjs (the
+ * code of the team's own layer classes, when the model has some) and
+ * metadata.json.
  * Written into a fresh folder and swapped in whole, once: no later stage
  * rewrites a file of it, so the bytes a registry stores, a cache restores and a
  * deploy ships are the bytes training wrote. Reading it back is model/.
@@ -10,6 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { LAYERS_FILE } from '../model/files.js';
 import type { ModelBundle } from '../model/load.js';
 import { PROFILE_FILE, type Profile } from '../monitor/profile.js';
 import { replaceDirAtomic } from '../util/files.js';
@@ -50,6 +53,7 @@ export async function saveBundle(
       `${JSON.stringify(bundle.preprocess, null, 2)}\n`,
     );
     if (profile) await writeFile(join(tmp, PROFILE_FILE), `${JSON.stringify(profile)}\n`);
+    if (bundle.layers) await writeFile(join(tmp, LAYERS_FILE), bundle.layers.code);
     await writeFile(join(tmp, 'metadata.json'), `${JSON.stringify(bundle.metadata, null, 2)}\n`);
   });
 }

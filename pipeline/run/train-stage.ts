@@ -116,13 +116,19 @@ export async function trainStage(
       ...(outcome.trainer.kernel ? { kernel: outcome.trainer.kernel } : {}),
       ...(outcome.trainer.files ? { model_files: outcome.trainer.files } : {}),
       ...(outcome.trainer.inputs ? { model_inputs: outcome.trainer.inputs } : {}),
+      ...(outcome.trainer.layers ? { custom_layers: outcome.trainer.layers.classes } : {}),
       seed: config.split.seed,
       tfjs_version: TFJS_VERSION,
       node_version: process.versions.node,
       timings: { ...ctx.timings },
     },
   };
-  const bundle = { network: outcome.network, preprocess: outcome.preprocess, metadata };
+  const bundle = {
+    network: outcome.network,
+    preprocess: outcome.preprocess,
+    metadata,
+    ...(outcome.trainer.layers ? { layers: outcome.trainer.layers } : {}),
+  };
   await saveBundle(ctx.paths.model, bundle, buildProfile(config, bundle, dataset.table, ctx.split));
   return { bundle, reused: false };
 }

@@ -7,6 +7,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { z } from 'zod';
 import { formatCount, MAX_PARAMETERS } from '../../config/limits.js';
 import { PipelineError } from '../../errors.js';
+import { registerLayers, type CustomLayers } from '../../model/custom-layers.js';
 import type { FeatureInput } from '../../prepare/feature-inputs.js';
 import { checkNetworkShape, isLayersModel, shapeText } from './network-shape.js';
 import { importRepositoryModule, thrownAt, type ModuleFailure } from './repository-module.js';
@@ -44,6 +45,8 @@ export interface ModelModule {
   params?: z.ZodType;
   /** Repository files (relative to mlops.yaml's folder) the module is made of. */
   files: string[];
+  /** Its export layers: layer classes of its own, registered with tfjs, and the code the bundle carries. */
+  layers?: CustomLayers;
 }
 
 function moduleError(module: string, message: string, cause?: unknown): PipelineError {
@@ -54,7 +57,7 @@ function moduleError(module: string, message: string, cause?: unknown): Pipeline
 }
 
 export async function loadModelModule(dir: string, module: string): Promise<ModelModule> {
-  const { exports, files } = await importRepositoryModule(dir, module, (message, cause) =>
+  const { exports, files, code } = await importRepositoryModule(dir, module, (message, cause) =>
     moduleError(module, message, cause),
   );
   const build = exports.default ?? exports.build;
@@ -82,7 +85,10 @@ export async function loadModelModule(dir: string, module: string): Promise<Mode
     typeof (params as { safeParse?: unknown } | null)?.safeParse !== 'function'
   )
     throw moduleError(module, 'expected its export params to be a zod schema of model.params');
+  // Registered before the builder runs, as before a saved model loads.
+  const classes = registerLayers(exports.layers, (message) => moduleError(module, message));
   return {
+    ...(classes.length ? { layers: { classes, code } } : {}),
     params: params as z.ZodType | undefined,
     build: build as ModelBuilder,
     loss: exports.loss as string | undefined,

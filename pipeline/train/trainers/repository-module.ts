@@ -20,6 +20,7 @@ import { join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as zod from 'zod';
 import type { PipelineError } from '../../errors.js';
+import { publishSharedModules, SHARED_MODULES_KEY } from '../../model/custom-layers.js';
 import * as trainerEntry from './define-trainer.js';
 
 /**
@@ -33,12 +34,11 @@ const SHARED: Record<string, object> = {
   zod,
   'mlops-pipeline/trainer': trainerEntry,
 };
-const SHARED_KEY = Symbol.for('mlops-pipeline.shared-modules');
 const NAMESPACE = 'mlops-shared';
 
 /**
  * Resolves the shared names to a generated module that re-exports the object
- * published under SHARED_KEY: every export it has now, and a default export
+ * published under SHARED_MODULES_KEY: every export it has now, and a default export
  * (the module's own, or the whole module, as Node gives a CommonJS module).
  */
 const sharedModules: Esbuild.Plugin = {
@@ -50,7 +50,7 @@ const sharedModules: Esbuild.Plugin = {
     );
     build.onLoad({ filter: /.*/, namespace: NAMESPACE }, (args) => {
       const keys = Object.keys(SHARED[args.path]!).filter((k) => k !== 'default');
-      const m = `globalThis[Symbol.for(${JSON.stringify(SHARED_KEY.description)})][${JSON.stringify(args.path)}]`;
+      const m = `globalThis[Symbol.for(${JSON.stringify(SHARED_MODULES_KEY.description)})][${JSON.stringify(args.path)}]`;
       return {
         contents: [
           `const m = ${m};`,
@@ -71,6 +71,12 @@ export interface RepositoryModule {
   exports: Record<string, unknown>;
   /** Repository files (relative to `dir`) the module is made of: it and its local imports. */
   files: string[];
+  /**
+   * The bundle esbuild made of it, without its source map (whose paths lead
+   * to a temporary folder): what a saved model carries when it needs the
+   * module's layer classes (model/custom-layers.ts).
+   */
+  code: Uint8Array;
 }
 
 /** Bundles `file` (relative to `dir`) with its local imports and imports the bundle. */
@@ -82,7 +88,7 @@ export async function importRepositoryModule(
   // Loaded only here: the built-in kinds never start it (in an action's bundle, the
   // vendored binary is unpacked on this import; scripts/build-actions.ts).
   const esbuild = await import('esbuild');
-  (globalThis as Record<symbol, unknown>)[SHARED_KEY] = SHARED;
+  publishSharedModules(SHARED);
   const folder = await mkdtemp(join(tmpdir(), 'mlops-model-'));
   const bundle = join(folder, 'module.mjs');
   let result: Esbuild.BuildResult<{ write: false; metafile: true }>;
@@ -133,7 +139,10 @@ export async function importRepositoryModule(
   } finally {
     await rm(folder, { recursive: true, force: true });
   }
-  return { exports, files };
+  const code = new TextEncoder().encode(
+    result.outputFiles[0]!.text.replace(/\n\/\/# sourceMappingURL=data:[^\n]*\n?$/, '\n'),
+  );
+  return { exports, files, code };
 }
 
 /**

@@ -121,6 +121,7 @@ export const tfjsTrainer: Trainer = {
           backend: tf.getBackend(),
           files: mod.files,
           ...(mod.inputs === 'features' ? { inputs: 'features' as const } : {}),
+          ...(mod.layers ? { layers: mod.layers } : {}),
         },
       };
     } catch (error) {

@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import type { ModelConfig } from '../../config/schema.js';
+import type { CustomLayers } from '../../model/custom-layers.js';
 import type { Preprocess } from '../../prepare/preprocess.js';
 import type { BackendName } from '../backend-names.js';
 import type { EpochLog, FitResult, TrainingSet } from '../fit.js';
@@ -52,6 +53,8 @@ export interface TrainerLineage {
   files?: string[];
   /** Set when the model took one input per feature (feature-model.ts); else it took the encoded row. */
   inputs?: 'features';
+  /** Layer classes of the module's own that the network uses: saved as layers.mjs beside it. */
+  layers?: CustomLayers;
 }
 
 export interface TrainerResult extends FitResult {
