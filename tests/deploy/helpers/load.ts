@@ -5,6 +5,9 @@
  */
 import autocannon from 'autocannon';
 
+/** How long a test waits for the answers it expects from the load. */
+const WAIT_SECONDS = 60;
+
 export interface LoadResult {
   requests: number;
   errors: number;
@@ -79,10 +82,25 @@ export function startLoad(target: { servicePort: number; token: string }, maxSec
   );
   return {
     waitFor(version, count) {
-      return new Promise((resolve, reject) => {
+      const waited = new Promise<void>((resolve, reject) => {
         waiters.push({ version, count, resolve, reject });
         if (versions.filter((v) => v === version).length >= count) resolve();
       });
+      // Fail with what the load did see rather than at the test's timeout, silently.
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          const seen = [...new Set(versions)].map(
+            (v) => `${v} ×${versions.filter((x) => x === v).length}`,
+          );
+          reject(
+            new Error(
+              `no ${count} answers named model ${version} within ${WAIT_SECONDS} s; answers so far: ${seen.join(', ') || 'none'}`,
+            ),
+          );
+        }, WAIT_SECONDS * 1000);
+      });
+      return Promise.race([waited, deadline]).finally(() => clearTimeout(timer));
     },
     async stop() {
       instance.stop();
