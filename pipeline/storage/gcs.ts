@@ -17,8 +17,6 @@ import { Store, type StoredObject, type StoreSettings } from './store.js';
 const RESUMABLE_ABOVE = 8 * 1024 * 1024;
 const FEW_KEYS = 2;
 const GOOGLE = 'https://storage.googleapis.com';
-/** Reads of an object replaced between its metadata and its bytes, before giving up. */
-const READ_RACES = 5;
 
 function statusOf(error: unknown): number | undefined {
   const code = (error as { code?: unknown }).code;
@@ -107,25 +105,29 @@ export class GcsStore extends Store {
 
   protected async readOnce(key: string): Promise<StoredObject | undefined> {
     const what = `${this.url}/${key}`;
-    // Metadata first, then the bytes of exactly that generation, so the pair is
-    // consistent; a generation replaced in between (404) is read again.
-    for (let attempt = 0; attempt < READ_RACES; attempt++) {
-      let generation: string;
-      try {
-        const [metadata] = await this.file(key).getMetadata();
-        generation = String(metadata.generation);
-      } catch (error) {
-        if (statusOf(error) === 404) return undefined;
-        throw classify(error, what);
-      }
-      try {
-        const body = this.file(key, generation).createReadStream({ validation: false });
-        return { data: await collect(body, this.requestTimeout, what), generation };
-      } catch (error) {
-        if (statusOf(error) !== 404) throw classify(error, what);
-      }
+    // One request: the bytes and the generation they are (x-goog-generation,
+    // which GCS sends with every media download) come together, so a writer
+    // replacing the object in between cannot make the pair inconsistent, nor
+    // starve the reader as a metadata-then-bytes pair of requests could.
+    const body = this.file(key).createReadStream({ validation: false });
+    let generation: string | undefined;
+    body.on('response', (response: { headers?: Record<string, unknown> }) => {
+      const header = response.headers?.['x-goog-generation'];
+      generation = Array.isArray(header) ? String(header[0]) : header ? String(header) : undefined;
+    });
+    let data: Buffer;
+    try {
+      data = await collect(body, this.requestTimeout, what);
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw classify(error, what);
     }
-    throw new PipelineError('remote', `${what}: replaced while being read, five times in a row`);
+    if (generation === undefined)
+      throw new PipelineError(
+        'remote',
+        `${what}: the answer names no generation (x-goog-generation)`,
+      );
+    return { data, generation };
   }
 
   /** A multipart request carries the whole object: its answer may take 10 s per MB longer. */
