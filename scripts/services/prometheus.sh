@@ -9,26 +9,10 @@ if command -v prometheus > /dev/null 2>&1 || [ -x /usr/bin/prometheus ]; then
   exit 0
 fi
 
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+# shellcheck source=lib/apt-install.sh
+source "$(dirname "$0")/lib/apt-install.sh"
 
 echo "services: installing prometheus (Debian package)"
-# policy-rc.d answering 101 keeps the package's postinst from starting the daemon.
-policy=/usr/sbin/policy-rc.d
-had_policy=0
-[ -e "$policy" ] && had_policy=1
-if [ "$had_policy" = 0 ]; then
-  printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy" > /dev/null
-  as_root chmod +x "$policy"
-fi
-cleanup() { if [ "$had_policy" = 0 ]; then as_root rm -f "$policy"; fi; }
-trap cleanup EXIT
-
-# Other service scripts may be installing at the same time: wait for dpkg's lock.
-# The package lists come first: a fresh machine has none, or stale ones.
-apt_get() {
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 "$@"
-}
-apt_get update -qq
-apt_get install -y -qq --no-install-recommends prometheus > /dev/null
+apt_install_quietly prometheus
 command -v prometheus > /dev/null
 echo "services: $(prometheus --version 2>&1 | head -1)"
