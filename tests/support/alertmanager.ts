@@ -3,9 +3,9 @@
  * installs it) on a free port of 127.0.0.1, with the given config, no cluster,
  * ready to receive Prometheus's alerts.
  */
-import { spawn } from 'node:child_process';
 import { freePort } from '../serve/fixtures.js';
 import { alertmanagerBinaries } from './peers.js';
+import { startReadyDaemon } from './ready-daemon.js';
 
 export interface RunningAlertmanager {
   url: string;
@@ -24,8 +24,8 @@ export async function startAlertmanager(
   const port = await freePort();
   const address = `127.0.0.1:${port}`;
   const url = `http://${address}`;
-  let log = '';
-  const child = spawn(
+  const daemon = await startReadyDaemon(
+    'alertmanager',
     alertmanagerBinaries().alertmanager,
     [
       `--config.file=${configFile}`,
@@ -35,31 +35,8 @@ export async function startAlertmanager(
       '--cluster.listen-address=',
       '--log.level=warn',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    url,
+    seconds,
   );
-  child.on('error', (e) => (log += `cannot start alertmanager: ${e.message}\n`));
-  child.stdout.on('data', (d: Buffer) => (log += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (log += d.toString()));
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
-  };
-  const deadline = Date.now() + seconds * 1000;
-  for (;;) {
-    if (
-      await fetch(`${url}/-/ready`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      break;
-    if (Date.now() > deadline || child.exitCode !== null) {
-      await stop();
-      throw new Error(`alertmanager not ready within ${seconds} s\n${log}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return { url, address, log: () => log, stop };
+  return { url, address, ...daemon };
 }
